@@ -1,0 +1,169 @@
+"""Acquiring sources: reading a file once, detecting change, recording it atomically."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import magic
+
+from chain_of_custody.canonical import format_time
+from chain_of_custody.errors import AcquisitionError, SourceChangedError
+from chain_of_custody.store import CHUNK, StagedBlob
+
+_O_NOATIME = getattr(os, "O_NOATIME", 0)
+_MAGIC = magic.Magic(mime=True)
+
+
+def mime_of(head: bytes) -> str:
+    """MIME type by libmagic from the first bytes of a blob."""
+    if not head:
+        return "application/x-empty"
+    return str(_MAGIC.from_buffer(head))
+
+
+def _ns_to_rfc3339(ns: int) -> str:
+    seconds, rest = divmod(ns, 1_000_000_000)
+    return format_time(datetime.fromtimestamp(seconds, UTC).replace(microsecond=rest // 1000))
+
+
+@dataclass(frozen=True)
+class FileTimes:
+    """File-system times of a source as found (UTC); the source is opened without atime."""
+
+    modified_at: str | None
+    changed_at: str | None
+    accessed_at: str | None
+
+
+def _open_readonly(path: Path) -> int:
+    flags = os.O_RDONLY | os.O_CLOEXEC
+    try:
+        return os.open(path, flags | _O_NOATIME)
+    except PermissionError:
+        pass  # O_NOATIME needs ownership; fall back to a plain read-only open
+    except OSError as exc:
+        if exc.errno != errno.EPERM:
+            raise
+    return os.open(path, flags)
+
+
+class SourceFile:
+    """A regular file opened read-only, read exactly once, checked for change while read."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._fd = _open_readonly(path)
+        except FileNotFoundError as exc:
+            raise AcquisitionError(f"{path}: no such file") from exc
+        except PermissionError as exc:
+            raise AcquisitionError(f"{path}: permission denied (cannot read)") from exc
+        except OSError as exc:
+            raise AcquisitionError(f"{path}: cannot open: {exc.strerror}") from exc
+        self.stat = os.fstat(self._fd)
+        if not stat.S_ISREG(self.stat.st_mode):
+            os.close(self._fd)
+            raise AcquisitionError(f"{path}: not a regular file")
+
+    @property
+    def times(self) -> FileTimes:
+        st = self.stat
+        return FileTimes(
+            _ns_to_rfc3339(st.st_mtime_ns),
+            _ns_to_rfc3339(st.st_ctime_ns),
+            _ns_to_rfc3339(st.st_atime_ns),
+        )
+
+    def chunks(self) -> Iterator[bytes]:
+        """The file's bytes; raises SourceChangedError if it changes or vanishes meanwhile."""
+        total = 0
+        try:
+            while True:
+                try:
+                    chunk = os.read(self._fd, CHUNK)
+                except OSError as exc:
+                    raise AcquisitionError(
+                        f"{self.path}: read error at byte {total}: {exc.strerror}"
+                    ) from exc
+                if not chunk:
+                    break
+                total += len(chunk)
+                yield chunk
+            self._check_unchanged(total)
+        finally:
+            self.close()
+
+    def _check_unchanged(self, total: int) -> None:
+        after = os.fstat(self._fd)
+        if total != self.stat.st_size or after.st_size != self.stat.st_size:
+            raise SourceChangedError(
+                f"{self.path}: size changed while reading ({self.stat.st_size} bytes at open, "
+                f"{total} read, {after.st_size} now); not acquired"
+            )
+        if after.st_mtime_ns != self.stat.st_mtime_ns:
+            raise SourceChangedError(f"{self.path}: modified while reading; not acquired")
+        try:
+            now = os.stat(self.path)
+        except FileNotFoundError as exc:
+            raise SourceChangedError(f"{self.path}: vanished while reading; not acquired") from exc
+        if (now.st_ino, now.st_dev) != (self.stat.st_ino, self.stat.st_dev):
+            raise SourceChangedError(f"{self.path}: replaced while reading; not acquired")
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
+@dataclass
+class Acquisition:
+    """One item about to be recorded: its staged bytes and what is known of its origin."""
+
+    staged: StagedBlob
+    mime: str
+    name: str
+    path: str
+    source: str
+    reason: str
+    run_id: str | None
+    times: FileTimes = FileTimes(None, None, None)
+    parent_id: str | None = None
+    parent_sha256: str | None = None
+    member: str | None = None
+    member_index: int | None = None
+    member_modified_local: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    item_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def ledger_data(self, examiner: str, tool: str) -> dict[str, Any]:
+        """The item.acquired entry's data; absent facts are left out, never null."""
+        data: dict[str, Any] = {
+            "item_id": self.item_id,
+            "sha256": self.staged.sha256,
+            "size": self.staged.size,
+            "mime": self.mime,
+            "name": self.name,
+            "path": self.path,
+            "acquired_by": examiner,
+            "source": self.source,
+            "reason": self.reason,
+            "tool": tool,
+            "parent_item_id": self.parent_id,
+            "parent_sha256": self.parent_sha256,
+            "member": self.member,
+            "member_index": self.member_index,
+            "member_modified_local": self.member_modified_local,
+            "modified_at": self.times.modified_at,
+            "changed_at": self.times.changed_at,
+            "accessed_at": self.times.accessed_at,
+            "run_id": self.run_id,
+        }
+        return {k: v for k, v in data.items() if v is not None}

@@ -1,0 +1,89 @@
+"""Database engines and transactions: SQLite (WAL, in the case folder) or PostgreSQL.
+
+Writes to the ledger are serialised per case: SQLite with ``BEGIN IMMEDIATE``, PostgreSQL
+with a transaction-scoped advisory lock keyed by the case id, so that two workstations
+appending at the same moment still produce one unbroken chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for a case database; SQLite gets WAL, foreign keys and a busy timeout."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=2)
+
+
+def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself so write transactions can be IMMEDIATE.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout = 120000")
+    cur.execute("PRAGMA journal_mode = WAL")
+    cur.execute("PRAGMA synchronous = FULL")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    mode = "IMMEDIATE" if conn.get_execution_options().get("ews_write") else "DEFERRED"
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _lock_key(case_id: str) -> int:
+    # pg_advisory_xact_lock takes a signed 64-bit key.
+    return int.from_bytes(hashlib.sha256(case_id.encode()).digest()[:8], "big", signed=True)
+
+
+@contextmanager
+def write_transaction(engine: Engine, case_id: str) -> Iterator[Connection]:
+    """A transaction that holds the case's append lock until commit or rollback."""
+    with engine.connect().execution_options(ews_write=True) as conn, conn.begin():
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(case_id)})
+        yield conn
+
+
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """A read-only snapshot (one transaction) of the database."""
+    with engine.connect() as conn, conn.begin():
+        yield conn
+
+
+def alembic_config(conn: Connection) -> Config:
+    """Alembic configuration bound to a live connection."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def upgrade_schema(engine: Engine) -> None:
+    """Bring the database to the newest schema (idempotent; safe with concurrent openers)."""
+    with engine.connect().execution_options(ews_write=True) as conn:
+        if conn.dialect.name == "postgresql":
+            with conn.begin():
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(7463519)"))
+                command.upgrade(alembic_config(conn), "head")
+        else:
+            command.upgrade(alembic_config(conn), "head")
+            conn.commit()

@@ -1,0 +1,144 @@
+"""Database tables (SQLModel). Alembic owns the schema: see ``migrations/``.
+
+Evidence rows are never deleted or updated by the program, except ``ingest_run.finished_at``
+and the examiner-visible status of a run; foreign keys never cascade.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class CaseInfo(SQLModel, table=True):
+    """One row per case held in this database."""
+
+    __tablename__ = "case_info"
+
+    id: str = Field(primary_key=True, max_length=36)
+    urn: str = Field(max_length=64)
+    title: str
+    created_at: str = Field(max_length=32)
+    tz: str = Field(default="Europe/London", max_length=64)
+
+
+class Examiner(SQLModel, table=True):
+    """An examiner recorded in a case, with the public key that checks their entries."""
+
+    __tablename__ = "examiner"
+
+    case_id: str = Field(foreign_key="case_info.id", primary_key=True, max_length=36)
+    key_id: str = Field(primary_key=True, max_length=16)
+    name: str
+    initials: str = Field(max_length=8)
+    public_key: str = Field(max_length=64)
+    added_at: str = Field(max_length=32)
+
+
+class Blob(SQLModel, table=True):
+    """Bytes held in the store: one row per distinct SHA-256."""
+
+    __tablename__ = "blob"
+
+    case_id: str = Field(foreign_key="case_info.id", primary_key=True, max_length=36)
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    mime: str = Field(max_length=255)
+
+
+class IngestRun(SQLModel, table=True):
+    """One `ews ingest` invocation; lets an interrupted run resume without duplicates."""
+
+    __tablename__ = "ingest_run"
+    __table_args__ = (Index("ix_ingest_run_params", "case_id", "params_hash"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="case_info.id", max_length=36)
+    params_hash: str = Field(max_length=64)
+    started_at: str = Field(max_length=32)
+    finished_at: str | None = Field(default=None, max_length=32)
+    examiner: str = Field(max_length=16)
+    source: str
+    reason: str
+    tz: str = Field(max_length=64)
+
+
+class Item(SQLModel, table=True):
+    """One acquisition of a file or archive member (the same bytes may be acquired twice)."""
+
+    __tablename__ = "item"
+    __table_args__ = (
+        Index("ix_item_sha256", "case_id", "sha256"),
+        Index("ix_item_run", "run_id", "path"),
+        Index("ix_item_parent", "parent_id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="case_info.id", max_length=36)
+    sha256: str = Field(max_length=64)
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    mime: str = Field(max_length=255)
+    name: str
+    path: str
+    parent_id: str | None = Field(default=None, foreign_key="item.id", max_length=36)
+    parent_sha256: str | None = Field(default=None, max_length=64)
+    member: str | None = None
+    member_index: int | None = None
+    member_modified_local: str | None = Field(default=None, max_length=32)  # zip time, no zone
+    modified_at: str | None = Field(default=None, max_length=32)
+    changed_at: str | None = Field(default=None, max_length=32)
+    accessed_at: str | None = Field(default=None, max_length=32)
+    acquired_at: str = Field(max_length=32)
+    acquired_by: str = Field(max_length=16)
+    source: str
+    reason: str
+    run_id: str | None = Field(default=None, foreign_key="ingest_run.id", max_length=36)
+    ledger_seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class ItemWarning(SQLModel, table=True):
+    """Something the examiner must know about an item (a refused member, a damaged archive)."""
+
+    __tablename__ = "item_warning"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: str = Field(foreign_key="item.id", index=True, max_length=36)
+    origin: str = Field(max_length=64)
+    text: str
+    ledger_seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class LedgerEntry(SQLModel, table=True):
+    """One custody ledger entry exactly as signed (DESIGN.md §4)."""
+
+    __tablename__ = "ledger_entry"
+
+    case_id: str = Field(foreign_key="case_info.id", primary_key=True, max_length=36)
+    seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    prev: str = Field(max_length=64)
+    at: str = Field(max_length=32)
+    actor: str = Field(max_length=16)
+    action: str = Field(max_length=64)
+    subject: str
+    data: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON of the object
+    entry_hash: str = Field(max_length=64)
+    signature: str = Field(max_length=128)
+
+
+class Checkpoint(SQLModel, table=True):
+    """A signed statement of the ledger's size and Merkle root at a moment."""
+
+    __tablename__ = "checkpoint"
+    __table_args__ = (UniqueConstraint("case_id", "size", "root"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case_info.id", max_length=36)
+    origin: str
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    root: str = Field(max_length=64)
+    at: str = Field(max_length=32)
+    key_id: str = Field(max_length=16)
+    signature: str = Field(max_length=128)
+    # Room for an RFC 3161 token from a unit's timestamp authority; offline machines have none.
+    timestamp_token: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    timestamp_authority: str | None = None

@@ -1,0 +1,278 @@
+"""The write-once evidence store: exact bytes addressed by SHA-256 (DESIGN.md §3).
+
+A blob is written in three steps so that a crash at any moment leaves nothing half-recorded:
+
+1. ``stage``: the bytes are copied to ``pending/<uuid>.part`` while hashed (one read of
+   the source), fsynced, and renamed to ``pending/<sha256>.<uuid>``. The writer holds an
+   exclusive ``flock`` on the file until it is finished with it.
+2. The caller commits the ledger entry and the item row in one database transaction.
+3. ``finalise``: the pending file is hard-linked to ``sha256/ab/cd/<hex>`` (or dropped if
+   that blob already exists), made read-only and unlinked.
+
+``recover`` (run when a case is opened for writing) finishes step 3 for pending blobs the
+database knows, and removes pending copies that were never recorded: those are the
+workstation's own scratch copies, not evidence, and the original source is untouched.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import stat
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from queue import Queue
+from typing import BinaryIO
+
+from chain_of_custody.errors import StoreError
+
+CHUNK = 1 << 20  # 1 MiB: large enough for hashing speed, small enough for flat memory
+HEAD_BYTES = 1 << 16  # what libmagic is shown of each blob
+_SYNC_EVERY = 64 << 20  # start write-back early so the final fsync is short
+
+ProgressFn = Callable[[int], None]
+
+
+@dataclass
+class StagedBlob:
+    """A blob copied into ``pending/``, hashed and durable, not yet in the store proper."""
+
+    sha256: str
+    size: int
+    head: bytes
+    path: Path
+    _fd: int = field(repr=False)
+
+    def release(self) -> None:
+        """Drop the writer's lock (closing the descriptor)."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
+@dataclass(frozen=True)
+class RecoveryReport:
+    """What ``recover`` did with pending copies left by an interrupted writer."""
+
+    finalised: tuple[str, ...]
+    discarded: int
+
+
+class _Writer:
+    """Writes chunks on a second thread so hashing and writing overlap.
+
+    hashlib and os.write both release the GIL on large buffers, so on two cores the copy
+    costs little more than the hash alone.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._queue: Queue[bytes | None] = Queue(maxsize=8)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="blob-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        written_since_sync = 0
+        while True:
+            chunk = self._queue.get()
+            if chunk is None:
+                return
+            if self._error is not None:
+                continue
+            try:
+                view = memoryview(chunk)
+                while view:
+                    n = os.write(self._fd, view)
+                    view = view[n:]
+                written_since_sync += len(chunk)
+                if written_since_sync >= _SYNC_EVERY:
+                    os.fdatasync(self._fd)
+                    written_since_sync = 0
+            except BaseException as exc:  # reported to the reading thread in close()
+                self._error = exc
+
+    def put(self, chunk: bytes) -> None:
+        if self._error is not None:
+            raise StoreError(f"cannot write to the store: {self._error}")
+        self._queue.put(chunk)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise StoreError(f"cannot write to the store: {self._error}")
+
+
+class _DirectWriter:
+    """Writes on the calling thread: for blobs of one chunk a thread costs more than it saves."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+
+    def put(self, chunk: bytes) -> None:
+        view = memoryview(chunk)
+        while view:
+            n = os.write(self._fd, view)
+            view = view[n:]
+
+    def close(self) -> None:
+        return None
+
+
+class BlobStore:
+    """Content-addressed, write-once blobs under ``<case>/store``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.pending = root / "pending"
+        self.blobs = root / "sha256"
+
+    def create_layout(self) -> None:
+        """Make the store's folders (idempotent)."""
+        self.pending.mkdir(parents=True, exist_ok=True)
+        self.blobs.mkdir(parents=True, exist_ok=True)
+
+    def blob_path(self, sha256: str) -> Path:
+        """Where the blob with this SHA-256 lives."""
+        return self.blobs / sha256[:2] / sha256[2:4] / sha256
+
+    def has(self, sha256: str) -> bool:
+        """True if the blob is in the store proper."""
+        return self.blob_path(sha256).exists()
+
+    def open_blob(self, sha256: str) -> BinaryIO:
+        """Open a stored blob read-only."""
+        return open(self.blob_path(sha256), "rb")
+
+    def stage(
+        self,
+        chunks: Iterable[bytes],
+        progress: ProgressFn | None = None,
+    ) -> StagedBlob:
+        """Copy chunks into ``pending/`` while hashing them; fsync; name the file by its hash.
+
+        The iterable may raise (a source that changed, a zip member over a limit): the
+        partial copy is removed and the exception propagates.
+        """
+        part = self.pending / f"{uuid.uuid4().hex}.part"
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        digest = hashlib.sha256()
+        size = 0
+        head = b""
+        writer: _Writer | _DirectWriter = _DirectWriter(fd)
+        try:
+            try:
+                for index, chunk in enumerate(chunks):
+                    if not chunk:
+                        continue
+                    if index == 1:
+                        # A second chunk: the blob is large, so overlap writing with hashing.
+                        writer = _Writer(fd)
+                    digest.update(chunk)
+                    writer.put(chunk)
+                    if len(head) < HEAD_BYTES:
+                        head += chunk[: HEAD_BYTES - len(head)]
+                    size += len(chunk)
+                    if progress is not None:
+                        progress(len(chunk))
+            finally:
+                writer.close()
+            os.fsync(fd)
+            hexdigest = digest.hexdigest()
+            named = self.pending / f"{hexdigest}.{part.stem}"
+            os.rename(part, named)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            os.close(fd)
+            raise
+        return StagedBlob(sha256=hexdigest, size=size, head=head, path=named, _fd=fd)
+
+    def discard(self, staged: StagedBlob) -> None:
+        """Remove a staged copy that will not be recorded."""
+        staged.path.unlink(missing_ok=True)
+        staged.release()
+
+    def finalise(self, staged: Iterable[StagedBlob]) -> None:
+        """Move recorded blobs into the store proper (after their database commit)."""
+        dirs: set[Path] = set()
+        for blob in staged:
+            dirs.add(self._place(blob.path, blob.sha256))
+            blob.release()
+        for d in dirs:
+            _fsync_dir(d)
+        _fsync_dir(self.pending)
+
+    def _place(self, pending: Path, sha256: str) -> Path:
+        final = self.blob_path(sha256)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(pending, final)
+        except FileExistsError:
+            pass  # same bytes already stored: one blob, several acquisitions
+        else:
+            os.chmod(final, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        pending.unlink(missing_ok=True)
+        return final.parent
+
+    def iter_pending(self) -> Iterator[Path]:
+        """Pending files, if any."""
+        if self.pending.exists():
+            yield from sorted(self.pending.iterdir())
+
+    def recover(self, is_recorded: Callable[[str], bool]) -> RecoveryReport:
+        """Finish or undo the work of writers that were killed (see module docstring)."""
+        finalised: list[str] = []
+        discarded = 0
+        for path in self.iter_pending():
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            except FileNotFoundError:
+                continue
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # a live writer owns it
+                if not path.exists():
+                    continue
+                name = path.name.split(".")[0]
+                if path.suffix != ".part" and len(name) == 64 and is_recorded(name):
+                    if self.rehash_file(path) != name:
+                        raise StoreError(f"pending copy {path} does not match its hash {name}")
+                    self._place(path, name)
+                    finalised.append(name)
+                else:
+                    path.unlink()
+                    discarded += 1
+            finally:
+                os.close(fd)
+        return RecoveryReport(tuple(finalised), discarded)
+
+    @staticmethod
+    def rehash_file(path: Path) -> str:
+        """SHA-256 of a file in the store."""
+        with open(path, "rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+
+    def iter_blob_hashes(self) -> Iterator[str]:
+        """Every blob name in the store proper (for finding unrecorded blobs)."""
+        if not self.blobs.exists():
+            return
+        for first in sorted(self.blobs.iterdir()):
+            for second in sorted(first.iterdir()):
+                for blob in sorted(second.iterdir()):
+                    yield blob.name
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,278 @@
+"""Verification of a whole case: ledger, signatures, checkpoints, items and every blob.
+
+Each failure names the entry (seq) or the item (id and SHA-256) concerned. Verification
+never stops at the first failure: the examiner sees the whole damage at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from chain_of_custody import db, ledger, merkle
+from chain_of_custody.canonical import GENESIS_PREV, entry_hash
+from chain_of_custody.case import T_BLOB, T_EXAMINER, T_ITEM, Case
+from chain_of_custody.keys import key_id_of, verify_signature
+from chain_of_custody.ledger import Entry
+
+ProgressFn = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One thing that did not verify."""
+
+    kind: str  # entry | signature | chain | checkpoint | item | blob | examiner
+    subject: str
+    message: str
+    seq: int | None = None
+
+
+@dataclass
+class VerifyReport:
+    """The outcome of ``verify_case``; ``ok`` only if no failure was found."""
+
+    entries: int = 0
+    signatures: int = 0
+    checkpoints: int = 0
+    items: int = 0
+    blobs: int = 0
+    blob_bytes: int = 0
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def fail(self, kind: str, subject: str, message: str, seq: int | None = None) -> None:
+        self.failures.append(Failure(kind, subject, message, seq))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "checked": {
+                "entries": self.entries,
+                "signatures": self.signatures,
+                "checkpoints": self.checkpoints,
+                "items": self.items,
+                "blobs": self.blobs,
+                "blob_bytes": self.blob_bytes,
+            },
+            "failures": [asdict(f) for f in self.failures],
+        }
+
+
+def verify_case(case: Case, progress: ProgressFn | None = None) -> VerifyReport:
+    """Check everything that can be checked in a case (DESIGN.md §4, last bullet)."""
+    report = VerifyReport()
+    with db.read_connection(case.engine) as conn:
+        keys, tree, acquired = _verify_entries(
+            ledger.iter_entries(conn, case.case_id), case.case_id, report
+        )
+        _verify_checkpoints(conn, case, keys, tree, report)
+        _verify_examiner_rows(conn, case, keys, report)
+        _verify_item_rows(conn, case, acquired, report)
+    _verify_blobs(case, acquired, report, progress)
+    return report
+
+
+def _verify_entries(
+    entries: Iterator[Entry], case_id: str, report: VerifyReport
+) -> tuple[dict[str, str], merkle.MerkleTree, dict[str, dict[str, Any]]]:
+    keys: dict[str, str] = {}
+    tree = merkle.MerkleTree()
+    acquired: dict[str, dict[str, Any]] = {}  # item_id -> entry data (+seq)
+    expected_prev = GENESIS_PREV
+    expected_seq = 0
+    for e in entries:
+        report.entries += 1
+        where = f"entry {e.seq} ({e.action})"
+        # 1. sequence and case
+        if e.seq != expected_seq:
+            report.fail("chain", where, f"expected seq {expected_seq}, found {e.seq}", e.seq)
+        if e.case != case_id:
+            report.fail("entry", where, f"belongs to case {e.case}", e.seq)
+        # 2. hash chain
+        if e.prev != expected_prev:
+            report.fail("chain", where, "prev does not match the previous entry's hash", e.seq)
+        # 3. entry hash over the canonical fields
+        recomputed = entry_hash(e.signed_fields()).hex()
+        if recomputed != e.entry_hash:
+            report.fail("entry", where, "content does not match its entry hash (altered)", e.seq)
+        # 4. signature by the actor's recorded key
+        _learn_key(e, keys, report, where)
+        pub_key = keys.get(e.actor)
+        if pub_key is None:
+            report.fail("signature", where, f"actor {e.actor} has no recorded key", e.seq)
+        elif not verify_signature(pub_key, bytes.fromhex(recomputed), e.signature):
+            report.fail("signature", where, f"signature by {e.actor} does not verify", e.seq)
+        else:
+            report.signatures += 1
+        if e.action == "item.acquired":
+            acquired[str(e.data.get("item_id"))] = {**e.data, "seq": e.seq}
+        tree.append(bytes.fromhex(e.entry_hash) if _is_hex64(e.entry_hash) else bytes(32))
+        expected_prev = e.entry_hash
+        expected_seq = e.seq + 1
+    if report.entries == 0:
+        report.fail("chain", "ledger", "the ledger is empty")
+    return keys, tree, acquired
+
+
+def _learn_key(e: Entry, keys: dict[str, str], report: VerifyReport, where: str) -> None:
+    """Keys come only from the ledger: the creator's in case.created, others in examiner.added."""
+    if e.action == "case.created" and e.seq == 0:
+        creator = e.data.get("examiner")
+        pub = str(creator.get("public_key", "")) if isinstance(creator, dict) else ""
+        key_id = e.actor
+    elif e.action == "examiner.added":
+        pub, key_id = str(e.data.get("public_key", "")), e.subject
+    else:
+        return
+    if key_id in keys:
+        return
+    if _safe_key_id(pub) == key_id:
+        keys[key_id] = pub
+    else:
+        report.fail("examiner", where, "public key does not match its key id", e.seq)
+
+
+def _safe_key_id(pub: str) -> str | None:
+    try:
+        return key_id_of(bytes.fromhex(pub))
+    except ValueError:
+        return None
+
+
+def _is_hex64(text: str) -> bool:
+    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
+
+
+def _verify_checkpoints(
+    conn: sa.Connection,
+    case: Case,
+    keys: dict[str, str],
+    tree: merkle.MerkleTree,
+    report: VerifyReport,
+) -> None:
+    origin = ledger.origin_of(case.case_id)
+    for cp in ledger.list_checkpoints(conn, case.case_id):
+        report.checkpoints += 1
+        where = f"checkpoint size {cp.size} at {cp.at}"
+        pub = keys.get(cp.key_id)
+        if cp.origin != origin:
+            report.fail("checkpoint", where, f"origin {cp.origin!r} is not this case's")
+        if pub is None or not ledger.checkpoint_signature_ok(cp, pub):
+            report.fail("checkpoint", where, "signature does not verify")
+        if cp.size > tree.size or tree.root(cp.size).hex() != cp.root:
+            report.fail("checkpoint", where, "root does not match the ledger (history rewritten?)")
+
+
+def _verify_examiner_rows(
+    conn: sa.Connection, case: Case, keys: dict[str, str], report: VerifyReport
+) -> None:
+    rows = conn.execute(sa.select(T_EXAMINER).where(T_EXAMINER.c.case_id == case.case_id)).all()
+    for r in rows:
+        if keys.get(r.key_id) != r.public_key:
+            report.fail(
+                "examiner",
+                f"examiner {r.initials} ({r.key_id})",
+                "public key differs from the ledger's examiner.added entry",
+            )
+
+
+def _verify_item_rows(
+    conn: sa.Connection, case: Case, acquired: dict[str, dict[str, Any]], report: VerifyReport
+) -> None:
+    seen: set[str] = set()
+    for r in conn.execute(sa.select(T_ITEM).where(T_ITEM.c.case_id == case.case_id)):
+        report.items += 1
+        where = f"item {r.id} ({r.name})"
+        data = acquired.get(r.id)
+        seen.add(r.id)
+        if data is None:
+            report.fail("item", where, "has no item.acquired entry in the ledger")
+            continue
+        for key, value in (
+            ("sha256", r.sha256),
+            ("size", r.size),
+            ("mime", r.mime),
+            ("name", r.name),
+            ("path", r.path),
+            ("source", r.source),
+        ):
+            if data.get(key) != value:
+                report.fail("item", where, f"{key} differs from the ledger entry", data["seq"])
+        if data["seq"] != r.ledger_seq:
+            report.fail("item", where, "points at the wrong ledger entry", data["seq"])
+    for item_id, data in acquired.items():
+        if item_id not in seen:
+            report.fail(
+                "item",
+                f"item {item_id} ({data.get('name')})",
+                "acquired in the ledger but missing from the database",
+                data["seq"],
+            )
+    blob_rows = {
+        r.sha256
+        for r in conn.execute(sa.select(T_BLOB.c.sha256).where(T_BLOB.c.case_id == case.case_id))
+    }
+    for sha in {str(d.get("sha256")) for d in acquired.values()} - blob_rows:
+        report.fail("blob", f"blob {sha}", "acquired in the ledger but has no blob row")
+
+
+def _rehash(path: os.PathLike[str]) -> tuple[str, int]:
+    with open(path, "rb") as f:
+        st = os.fstat(f.fileno())
+        return hashlib.file_digest(f, "sha256").hexdigest(), st.st_mode
+
+
+def _verify_blobs(
+    case: Case,
+    acquired: dict[str, dict[str, Any]],
+    report: VerifyReport,
+    progress: ProgressFn | None,
+) -> None:
+    wanted: dict[str, dict[str, Any]] = {}
+    for data in acquired.values():
+        wanted.setdefault(str(data.get("sha256")), data)
+    total = len(wanted)
+
+    def check(sha: str) -> tuple[str, str | None, int]:
+        path = case.store.blob_path(sha)
+        try:
+            digest, mode = _rehash(path)
+        except FileNotFoundError:
+            return sha, "missing from the store", 0
+        except OSError as exc:
+            return sha, f"unreadable: {exc.strerror}", 0
+        if digest != sha:
+            return sha, f"content changed: now hashes to {digest}", 0
+        if mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+            return sha, "is writable (should be read-only 0444)", 0
+        return sha, None, int(wanted[sha].get("size", 0))
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for done, (sha, problem, size) in enumerate(pool.map(check, sorted(wanted)), 1):
+            data = wanted[sha]
+            if problem is None:
+                report.blobs += 1
+                report.blob_bytes += size
+            else:
+                report.fail(
+                    "blob",
+                    f"item {data.get('item_id')} ({data.get('name')}) {sha}",
+                    problem,
+                    data.get("seq"),
+                )
+            if progress is not None:
+                progress("blobs", done, total)
+    for sha in case.store.iter_blob_hashes():
+        if sha not in wanted:
+            report.fail("blob", f"blob {sha}", "in the store but never acquired in the ledger")

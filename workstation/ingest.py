@@ -1,0 +1,482 @@
+"""The ingest pipeline: paths in, items recorded (files, folders, archives and their members).
+
+An ingest is a *run* recorded in the ledger (``ingest.started`` … ``ingest.completed``).
+If a run is interrupted (a crash, a kill, an unreadable file), running the same ingest
+again resumes it: what the first attempt recorded is not acquired a second time. Outside
+of a resumed run, the same bytes ingested twice are acquired twice (two entries, one blob).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from chain_of_custody import db
+from chain_of_custody.acquire import Acquisition, SourceFile, mime_of
+from chain_of_custody.canonical import canonical_bytes, format_time, utc_now
+from chain_of_custody.case import T_ITEM, Case, ItemWarningNote
+from chain_of_custody.containers import (
+    ArchiveDamaged,
+    MemberRefused,
+    ReadableMember,
+    Refusal,
+    ZipLimits,
+    looks_like_zip,
+    walk_zip,
+)
+from chain_of_custody.errors import AcquisitionError
+from chain_of_custody.keys import Signer
+from chain_of_custody.ledger import NewEntry
+from chain_of_custody.models import IngestRun
+from chain_of_custody.store import StagedBlob
+
+T_RUN = IngestRun.__table__  # type: ignore[attr-defined]
+T_LEDGER_ACTION = "archive.walked"
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """What the examiner states about the sources, and the archive limits."""
+
+    source: str = ""
+    reason: str = ""
+    tz: str = "Europe/London"
+    limits: ZipLimits = field(default_factory=ZipLimits)
+    batch_items: int = 512
+    batch_bytes: int = 256 << 20
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A progress report from the core; the CLI and GUI render it."""
+
+    items: int
+    bytes_done: int
+    bytes_total: int
+    current: str
+    message: str = ""
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+@dataclass
+class IngestSummary:
+    """What a run did: counts, warnings, and whether it resumed an earlier attempt."""
+
+    run_id: str
+    resumed: bool = False
+    items: int = 0
+    members: int = 0
+    bytes: int = 0
+    skipped_already_acquired: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Source:
+    path: Path  # absolute, as given (not symlink-resolved)
+    display: str
+
+
+def collect_sources(paths: Sequence[Path]) -> tuple[list[_Source], list[str]]:
+    """Expand folders (sorted, symlinks not followed) and check every path exists.
+
+    Raises:
+        AcquisitionError: for a path that does not exist (nothing is acquired then).
+    """
+    sources: list[_Source] = []
+    warnings: list[str] = []
+    for given in paths:
+        absolute = Path(os.path.abspath(given))
+        if not os.path.lexists(absolute):
+            raise AcquisitionError(f"{given}: no such file or folder")
+        if absolute.is_dir():
+            for root, dirs, files in os.walk(absolute, followlinks=False):
+                dirs.sort()
+                for name in sorted(files):
+                    path = Path(root) / name
+                    mode = os.lstat(path).st_mode
+                    if not stat.S_ISREG(mode):
+                        kind = "symbolic link" if stat.S_ISLNK(mode) else "special file"
+                        warnings.append(f"{path}: {kind} inside a folder, not followed")
+                        continue
+                    sources.append(_Source(path, str(path)))
+        else:
+            if not absolute.exists():
+                raise AcquisitionError(f"{given}: broken symbolic link")
+            sources.append(_Source(absolute, str(absolute)))
+    return sources, warnings
+
+
+class _Batch:
+    """Items staged but not yet recorded; flushed as one transaction."""
+
+    def __init__(self) -> None:
+        self.acquisitions: list[Acquisition] = []
+        self.notes: list[ItemWarningNote] = []
+        self.extra: list[NewEntry] = []
+        self.bytes = 0
+
+    def __len__(self) -> int:
+        return len(self.acquisitions) + len(self.notes) + len(self.extra)
+
+
+class Ingest:
+    """One ingest run over a case. Use ``ingest_paths``."""
+
+    def __init__(
+        self,
+        case: Case,
+        signer: Signer,
+        options: IngestOptions,
+        progress: ProgressFn | None,
+        cancelled: Callable[[], bool] | None,
+    ) -> None:
+        self.case = case
+        self.signer = signer
+        self.options = options
+        self.progress = progress
+        self.cancelled = cancelled or (lambda: False)
+        self.batch = _Batch()
+        self.summary = IngestSummary(run_id="")
+        self.bytes_total = 0
+
+    # --- run bookkeeping -----------------------------------------------------------------
+
+    def start_run(self, sources: list[_Source]) -> tuple[str, dict[str, tuple[str, int, str]]]:
+        """Open a new run, or resume the unfinished one with the same parameters."""
+        params = {
+            "paths": [s.display for s in sources],
+            "source": self.options.source,
+            "reason": self.options.reason,
+            "tz": self.options.tz,
+        }
+        params_hash = hashlib.sha256(canonical_bytes(params)).hexdigest()
+        with db.read_connection(self.case.engine) as conn:
+            row = conn.execute(
+                sa.select(T_RUN.c.id)
+                .where(
+                    T_RUN.c.case_id == self.case.case_id,
+                    T_RUN.c.params_hash == params_hash,
+                    T_RUN.c.finished_at.is_(None),
+                )
+                .order_by(T_RUN.c.started_at.desc())
+                .limit(1)
+            ).first()
+            if row is not None:
+                done = {
+                    r.path: (r.id, r.size, r.sha256)
+                    for r in conn.execute(
+                        sa.select(T_ITEM.c.id, T_ITEM.c.path, T_ITEM.c.size, T_ITEM.c.sha256).where(
+                            T_ITEM.c.run_id == row.id, T_ITEM.c.parent_id.is_(None)
+                        )
+                    )
+                }
+                self.case.record(
+                    self.signer,
+                    [NewEntry("ingest.resumed", row.id, {"already_acquired": len(done)})],
+                )
+                self.summary.resumed = True
+                return str(row.id), done
+        run_id = str(uuid.uuid4())
+        started = format_time(utc_now())
+
+        def write_run(conn: sa.Connection, _made: object) -> None:
+            conn.execute(
+                sa.insert(T_RUN),
+                {
+                    "id": run_id,
+                    "case_id": self.case.case_id,
+                    "params_hash": params_hash,
+                    "started_at": started,
+                    "examiner": self.signer.key_id,
+                    "source": self.options.source,
+                    "reason": self.options.reason,
+                    "tz": self.options.tz,
+                },
+            )
+
+        self.case.record(
+            self.signer,
+            [
+                NewEntry(
+                    "ingest.started",
+                    run_id,
+                    {
+                        **params,
+                        "files": len(sources),
+                        "limits": json.dumps(self.options.limits.__dict__, sort_keys=True),
+                    },
+                )
+            ],
+            write_run,
+        )
+        return run_id, {}
+
+    def finish_run(self, run_id: str) -> None:
+        s = self.summary
+
+        def close_run(conn: sa.Connection, _made: object) -> None:
+            conn.execute(
+                sa.update(T_RUN)
+                .where(T_RUN.c.id == run_id)
+                .values(finished_at=format_time(utc_now()))
+            )
+
+        self.case.record(
+            self.signer,
+            [
+                NewEntry(
+                    "ingest.completed",
+                    run_id,
+                    {
+                        "items": s.items,
+                        "members": s.members,
+                        "bytes": s.bytes,
+                        "skipped_already_acquired": s.skipped_already_acquired,
+                        "warnings": len(s.warnings),
+                    },
+                )
+            ],
+            close_run,
+        )
+
+    # --- acquisition ---------------------------------------------------------------------
+
+    def _report(self, current: str, message: str = "") -> None:
+        if self.progress is not None:
+            self.progress(
+                Progress(self.summary.items, self.summary.bytes, self.bytes_total, current, message)
+            )
+
+    def _stage(self, chunks: Iterator[bytes]) -> StagedBlob:
+        return self.case.store.stage(chunks)
+
+    def flush(self) -> None:
+        b = self.batch
+        if len(b) == 0:
+            return
+        try:
+            self.case.record_acquisitions(self.signer, b.acquisitions, b.notes, b.extra)
+        except BaseException:
+            for a in b.acquisitions:
+                self.case.store.discard(a.staged)
+            raise
+        self.batch = _Batch()
+
+    def _add(self, acq: Acquisition) -> None:
+        self.batch.acquisitions.append(acq)
+        self.batch.bytes += acq.staged.size
+        self.summary.items += 1
+        self.summary.bytes += acq.staged.size
+        if (
+            len(self.batch) >= self.options.batch_items
+            or self.batch.bytes >= self.options.batch_bytes
+        ):
+            self.flush()
+
+    def _warn(self, item_id: str, sha256: str, text: str, **extra: str | int) -> None:
+        self.summary.warnings.append(text)
+        self.batch.notes.append(ItemWarningNote(item_id, sha256, "acquire", text, extra))
+        self._report(text, "warning")
+
+    def acquire_file(self, run_id: str, source: _Source) -> Acquisition:
+        src = SourceFile(source.path)
+        times = src.times
+        staged = self._stage(src.chunks())
+        acq = Acquisition(
+            staged=staged,
+            mime=mime_of(staged.head),
+            name=source.path.name,
+            path=source.display,
+            source=self.options.source,
+            reason=self.options.reason,
+            run_id=run_id,
+            times=times,
+        )
+        self._add(acq)
+        self._report(source.display)
+        return acq
+
+    def walk_archive(
+        self,
+        run_id: str,
+        parent_id: str,
+        parent_sha: str,
+        parent_path: str,
+        depth: int,
+        already: set[int],
+    ) -> None:
+        """Acquire every member of a stored zip as a child item; refuse the bad ones."""
+        self.flush()  # the parent must be recorded before its children
+        members = refused = 0
+        with self.case.store.open_blob(parent_sha) as blob:
+            for event in walk_zip(blob, self.options.limits):
+                if self.cancelled():
+                    raise KeyboardInterrupt
+                if isinstance(event, ArchiveDamaged):
+                    self._warn(parent_id, parent_sha, f"{parent_path}: {event.reason}")
+                    break
+                if isinstance(event, Refusal):
+                    if event.index not in already:
+                        refused += 1
+                        self._warn(
+                            parent_id,
+                            parent_sha,
+                            f"{parent_path} member #{event.index} {event.name!r} "
+                            f"refused: {event.reason}",
+                            member=event.name,
+                            member_index=event.index,
+                        )
+                    continue
+                if event.member.index in already:
+                    continue
+                child = self._acquire_member(run_id, parent_id, parent_sha, parent_path, event)
+                if child is None:
+                    refused += 1
+                    continue
+                members += 1
+                if looks_like_zip(child.mime, child.staged.head):
+                    if depth + 1 >= self.options.limits.max_depth:
+                        self._warn(
+                            child.item_id,
+                            child.staged.sha256,
+                            f"{child.path}: nested archive not walked (depth limit "
+                            f"{self.options.limits.max_depth})",
+                        )
+                    else:
+                        self.walk_archive(
+                            run_id, child.item_id, child.staged.sha256, child.path, depth + 1, set()
+                        )
+        self.summary.members += members
+        self.batch.extra.append(
+            NewEntry(
+                T_LEDGER_ACTION,
+                parent_sha,
+                {"item_id": parent_id, "members": members, "refused": refused},
+            )
+        )
+        self.flush()
+
+    def _acquire_member(
+        self, run_id: str, parent_id: str, parent_sha: str, parent_path: str, event: ReadableMember
+    ) -> Acquisition | None:
+        m = event.member
+        path = f"{parent_path}!/{m.name}"
+        try:
+            staged = self._stage(event.chunks())
+        except MemberRefused as exc:
+            self._warn(
+                parent_id,
+                parent_sha,
+                f"{parent_path} member #{m.index} {m.name!r} refused: {exc}",
+                member=m.name,
+                member_index=m.index,
+            )
+            return None
+        acq = Acquisition(
+            staged=staged,
+            mime=mime_of(staged.head),
+            name=m.name.rsplit("/", 1)[-1],
+            path=path,
+            source=self.options.source,
+            reason=self.options.reason,
+            run_id=run_id,
+            parent_id=parent_id,
+            parent_sha256=parent_sha,
+            member=m.name,
+            member_index=m.index,
+            member_modified_local=m.modified_local,
+        )
+        self._add(acq)
+        self._report(path)
+        return acq
+
+
+def _walked_archives(case: Case, run_id: str) -> tuple[set[str], dict[str, set[int]]]:
+    """Archives of a run already walked to the end, and members recorded per parent."""
+    walked: set[str] = set()
+    members: dict[str, set[int]] = {}
+    with db.read_connection(case.engine) as conn:
+        for e in conn.execute(
+            sa.text("SELECT data FROM ledger_entry WHERE case_id = :c AND action = :a"),
+            {"c": case.case_id, "a": T_LEDGER_ACTION},
+        ):
+            walked.add(str(json.loads(e.data).get("item_id")))
+        for r in conn.execute(
+            sa.select(T_ITEM.c.parent_id, T_ITEM.c.member_index).where(
+                T_ITEM.c.run_id == run_id, T_ITEM.c.parent_id.isnot(None)
+            )
+        ):
+            members.setdefault(r.parent_id, set()).add(int(r.member_index))
+        for r in conn.execute(
+            sa.text("SELECT data FROM ledger_entry WHERE case_id = :c AND action = 'item.warning'"),
+            {"c": case.case_id},
+        ):
+            d = json.loads(r.data)
+            if "member_index" in d:
+                members.setdefault(str(d["item_id"]), set()).add(int(d["member_index"]))
+    return walked, members
+
+
+def ingest_paths(
+    case: Case,
+    signer: Signer,
+    paths: Sequence[Path],
+    options: IngestOptions | None = None,
+    progress: ProgressFn | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> IngestSummary:
+    """Acquire files, folders and archives into the case (see module docstring).
+
+    Raises:
+        AcquisitionError: a path is missing, or a file is unreadable or changes while read;
+            everything recorded before it stays recorded and the run can be resumed.
+    """
+    options = options or IngestOptions()
+    sources, folder_warnings = collect_sources(paths)
+    job = Ingest(case, signer, options, progress, cancelled)
+    job.bytes_total = sum(os.stat(s.path).st_size for s in sources)
+    run_id, done = job.start_run(sources)
+    job.summary.run_id = run_id
+    job.summary.warnings.extend(folder_warnings)
+    walked, members_done = _walked_archives(case, run_id) if done else (set(), {})
+    try:
+        for source in sources:
+            if job.cancelled():
+                raise KeyboardInterrupt
+            previous = done.get(source.display)
+            if previous is not None:
+                item_id, _size, sha = previous
+                job.summary.skipped_already_acquired += 1
+                job.bytes_total -= _size
+                if item_id not in walked and _is_zip_blob(case, sha):
+                    job.walk_archive(
+                        run_id, item_id, sha, source.display, 0, members_done.get(item_id, set())
+                    )
+                continue
+            acq = job.acquire_file(run_id, source)
+            if looks_like_zip(acq.mime, acq.staged.head):
+                job.walk_archive(run_id, acq.item_id, acq.staged.sha256, source.display, 0, set())
+        job.flush()
+    except BaseException:
+        # Record what is complete; the failing item itself was never staged or is discarded.
+        job.flush()
+        raise
+    job.finish_run(run_id)
+    return job.summary
+
+
+def _is_zip_blob(case: Case, sha256: str) -> bool:
+    with case.store.open_blob(sha256) as f:
+        head = f.read(8192)
+    return looks_like_zip(mime_of(head), head)
