@@ -17,7 +17,7 @@ from chain_of_custody import __version__ as _pkg_version
 from chain_of_custody import db, ledger
 from chain_of_custody.acquire import Acquisition
 from chain_of_custody.canonical import format_time, utc_now
-from chain_of_custody.errors import CaseError, LedgerError
+from chain_of_custody.errors import CaseError, CheckpointConflict, LedgerError
 from chain_of_custody.keys import ExaminerIdentity, Signer
 from chain_of_custody.ledger import Entry, NewEntry, SignedCheckpoint
 from chain_of_custody.models import Blob, CaseInfo, Examiner, Item, ItemWarning
@@ -350,6 +350,12 @@ class Case:
         Raises:
             CheckpointConflict: if it contradicts this ledger or an earlier checkpoint.
         """
+        public_key = {k: e.public_key for k, e in self.examiners().items()}.get(cp.key_id)
+        if public_key is None or not ledger.checkpoint_signature_ok(cp, public_key):
+            raise CheckpointConflict(
+                f"checkpoint of size {cp.size}: signature by {cp.key_id} does not verify "
+                "against any examiner of this case"
+            )
         with db.write_transaction(self.engine, self.case_id) as conn:
             ledger.add_checkpoint(conn, self.case_id, cp, ledger.tree_of(conn, self.case_id))
 
