@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,14 +20,17 @@ from chain_of_custody.errors import AcquisitionError, SourceChangedError
 from chain_of_custody.store import CHUNK, StagedBlob
 
 _O_NOATIME = getattr(os, "O_NOATIME", 0)
-_MAGIC = magic.Magic(mime=True)
+_MAGIC = threading.local()  # a libmagic handle is not shared between threads
 
 
 def mime_of(head: bytes) -> str:
     """MIME type by libmagic from the first bytes of a blob."""
     if not head:
         return "application/x-empty"
-    return str(_MAGIC.from_buffer(head))
+    handle = getattr(_MAGIC, "handle", None)
+    if handle is None:
+        handle = _MAGIC.handle = magic.Magic(mime=True)
+    return str(handle.from_buffer(head))
 
 
 def _ns_to_rfc3339(ns: int) -> str:

@@ -252,11 +252,14 @@ class Case:
         acquisitions: Sequence[Acquisition],
         notes: Sequence[ItemWarningNote] = (),
         extra: Sequence[NewEntry] = (),
+        place_blobs: bool = True,
     ) -> list[Entry]:
         """Record staged items (and warnings) in one transaction, then place their blobs.
 
         The blobs are moved into the store proper only after the commit, so a crash leaves
-        either both the entry and (recoverably) the blob, or neither.
+        either both the entry and (recoverably) the blob, or neither. With
+        ``place_blobs=False`` the caller must call ``store.finalise`` itself (e.g. on a
+        background thread); until then the blobs are safe in ``pending/``.
         """
         examiner = signer.key_id
         new_entries = [
@@ -292,7 +295,8 @@ class Case:
                 )
 
         made = self.record(signer, new_entries, write_rows)
-        self.store.finalise(a.staged for a in acquisitions)
+        if place_blobs:
+            self.store.finalise(a.staged for a in acquisitions)
         return made
 
     def _insert_blobs(self, conn: Connection, acquisitions: Sequence[Acquisition]) -> None:

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: The newest migration; opening a case at this version skips Alembic (and its import time).
+HEAD_REVISION = "0001"
 
 
 def make_engine(url: str) -> Engine:
@@ -69,16 +69,30 @@ def read_connection(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
-def alembic_config(conn: Connection) -> Config:
+def alembic_config(conn: Connection) -> Any:
     """Alembic configuration bound to a live connection."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = conn
     return cfg
 
 
+def schema_version(engine: Engine) -> str | None:
+    """The Alembic revision of the database, or None if it has no schema yet."""
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+
+
 def upgrade_schema(engine: Engine) -> None:
     """Bring the database to the newest schema (idempotent; safe with concurrent openers)."""
+    if schema_version(engine) == HEAD_REVISION:
+        return
+    from alembic import command
+
     with engine.connect().execution_options(ews_write=True) as conn:
         if conn.dialect.name == "postgresql":
             with conn.begin():

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,8 +87,14 @@ def _passphrase(prompt: str, confirm: bool) -> bytes:
         if not env:
             raise ExaminerKeyError("EWS_PASSPHRASE is set but empty")
         return env.encode("utf-8")
-    first = getpass.getpass(prompt)
-    if confirm and getpass.getpass("Repeat passphrase: ") != first:
+    if not sys.stdin.isatty():
+        raise ExaminerKeyError("a passphrase is needed: set EWS_PASSPHRASE or run in a terminal")
+    try:
+        first = getpass.getpass(prompt)
+        again = getpass.getpass("Repeat passphrase: ") if confirm else first
+    except EOFError as exc:
+        raise ExaminerKeyError("no passphrase given") from exc
+    if again != first:
         raise ExaminerKeyError("the passphrases do not match")
     if not first:
         raise ExaminerKeyError("an empty passphrase is not allowed")

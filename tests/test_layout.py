@@ -36,7 +36,9 @@ def test_packages_import_only_downstream(package: str) -> None:
         for line, name in _imports(path)
         if name.split(".")[0] in forbidden
     ]
-    assert bad == [], "dependency direction is workstation -> exports -> chain_of_custody -> extractors"
+    assert bad == [], (
+        "dependency direction is workstation -> exports -> chain_of_custody -> extractors"
+    )
 
 
 def test_pyside6_only_under_gui() -> None:

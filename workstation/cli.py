@@ -19,7 +19,7 @@ from chain_of_custody.keys import Signer
 from chain_of_custody.ledger import NewEntry
 from chain_of_custody.verify import verify_case
 from workstation import queries
-from workstation.ingest import IngestOptions, Progress, ingest_paths
+from workstation.ingest import IngestCancelled, IngestOptions, Progress, ingest_paths
 
 
 class UsageError(EvidenceError):
@@ -304,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EvidenceError as exc:
         print(f"ews: error: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, IngestCancelled):
         print(
             "ews: interrupted; what was complete is recorded. Run the same command again "
             "to resume.",

@@ -8,12 +8,16 @@ of a resumed run, the same bytes ingested twice are acquired twice (two entries,
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import stat
+import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,10 +40,15 @@ from chain_of_custody.errors import AcquisitionError
 from chain_of_custody.keys import Signer
 from chain_of_custody.ledger import NewEntry
 from chain_of_custody.models import IngestRun
-from chain_of_custody.store import StagedBlob
 
 T_RUN = IngestRun.__table__  # type: ignore[attr-defined]
 T_LEDGER_ACTION = "archive.walked"
+STAGE_WORKERS = int(os.environ.get("EWS_STAGE_WORKERS", "4"))  # files in flight; I/O-bound, so more than the 2 cores
+STAGE_WINDOW = 16  # staged but not yet recorded, at most
+
+
+class IngestCancelled(Exception):
+    """The examiner cancelled; what was complete is recorded and the run can resume."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +158,10 @@ class Ingest:
         self.batch = _Batch()
         self.summary = IngestSummary(run_id="")
         self.bytes_total = 0
+        self.bytes_in_flight = 0
+        self._placer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="place")
+        self._placing: list[Future[None]] = []
+        self._last_report = 0.0
 
     # --- run bookkeeping -----------------------------------------------------------------
 
@@ -252,28 +265,44 @@ class Ingest:
 
     # --- acquisition ---------------------------------------------------------------------
 
-    def _report(self, current: str, message: str = "") -> None:
+    def report(self, current: str, message: str = "") -> None:
         if self.progress is not None:
-            self.progress(
-                Progress(self.summary.items, self.summary.bytes, self.bytes_total, current, message)
-            )
-
-    def _stage(self, chunks: Iterator[bytes]) -> StagedBlob:
-        return self.case.store.stage(chunks)
+            done = max(self.summary.bytes, self.bytes_in_flight)
+            self.progress(Progress(self.summary.items, done, self.bytes_total, current, message))
 
     def flush(self) -> None:
         b = self.batch
         if len(b) == 0:
             return
         try:
-            self.case.record_acquisitions(self.signer, b.acquisitions, b.notes, b.extra)
+            self.case.record_acquisitions(
+                self.signer, b.acquisitions, b.notes, b.extra, place_blobs=False
+            )
         except BaseException:
             for a in b.acquisitions:
                 self.case.store.discard(a.staged)
             raise
         self.batch = _Batch()
+        # Placing blobs (link, chmod, directory fsync) overlaps with the next batch; the
+        # records are committed, so until placed the blobs are recoverable from pending/.
+        staged = [a.staged for a in b.acquisitions]
+        if staged:
+            self._placing.append(self._placer.submit(self.case.store.finalise, staged))
 
-    def _add(self, acq: Acquisition) -> None:
+    def wait_placed(self) -> None:
+        """Wait until every recorded blob is in the store proper; re-raise a failure."""
+        placing, self._placing = self._placing, []
+        for future in placing:
+            future.result()
+
+    def wait_for_blobs(self) -> None:
+        """Wait for placement and stop the placing thread."""
+        try:
+            self.wait_placed()
+        finally:
+            self._placer.shutdown(wait=True)
+
+    def add(self, acq: Acquisition) -> None:
         self.batch.acquisitions.append(acq)
         self.batch.bytes += acq.staged.size
         self.summary.items += 1
@@ -287,13 +316,14 @@ class Ingest:
     def _warn(self, item_id: str, sha256: str, text: str, **extra: str | int) -> None:
         self.summary.warnings.append(text)
         self.batch.notes.append(ItemWarningNote(item_id, sha256, "acquire", text, extra))
-        self._report(text, "warning")
+        self.report(text, "warning")
 
-    def acquire_file(self, run_id: str, source: _Source) -> Acquisition:
+    def prepare_file(self, run_id: str, source: _Source) -> Acquisition:
+        """Read, hash and stage one file (safe on a worker thread: touches no batch state)."""
         src = SourceFile(source.path)
         times = src.times
-        staged = self._stage(src.chunks())
-        acq = Acquisition(
+        staged = self.case.store.stage(src.chunks(), progress=self._bytes_read)
+        return Acquisition(
             staged=staged,
             mime=mime_of(staged.head),
             name=source.path.name,
@@ -303,9 +333,43 @@ class Ingest:
             run_id=run_id,
             times=times,
         )
-        self._add(acq)
-        self._report(source.display)
-        return acq
+
+    def _bytes_read(self, n: int) -> None:
+        # Called from staging threads; a throttled report keeps large files visibly moving.
+        self.bytes_in_flight += n
+        now = time.monotonic()
+        if now - self._last_report >= 0.1:
+            self._last_report = now
+            self.report("")
+
+    def staged_in_order(
+        self, run_id: str, sources: list[_Source], skip: Callable[[_Source], bool]
+    ) -> Iterator[tuple[_Source, Acquisition | None]]:
+        """Stage files on a few threads, yielding them in source order (None when skipped).
+
+        Reading, hashing, fsync and libmagic release the GIL, so several files in flight
+        overlap their I/O waits. The window is bounded, so memory and open files stay flat.
+        If the consumer stops early, staged copies not yet recorded are discarded.
+        """
+        window: deque[tuple[_Source, Future[Acquisition] | None]] = deque()
+        pool = ThreadPoolExecutor(max_workers=STAGE_WORKERS, thread_name_prefix="stage")
+        try:
+            for source in sources:
+                future = None if skip(source) else pool.submit(self.prepare_file, run_id, source)
+                window.append((source, future))
+                if len(window) >= STAGE_WINDOW:
+                    src, fut = window.popleft()
+                    yield src, None if fut is None else fut.result()
+            while window:
+                src, fut = window.popleft()
+                yield src, None if fut is None else fut.result()
+        finally:
+            for _, fut in window:
+                if fut is not None and not fut.cancel():
+                    # A failed future staged nothing (stage removes its own partial copy).
+                    with contextlib.suppress(Exception):
+                        self.case.store.discard(fut.result().staged)
+            pool.shutdown(wait=True)
 
     def walk_archive(
         self,
@@ -318,11 +382,12 @@ class Ingest:
     ) -> None:
         """Acquire every member of a stored zip as a child item; refuse the bad ones."""
         self.flush()  # the parent must be recorded before its children
+        self.wait_placed()  # and in the store proper before it is opened
         members = refused = 0
         with self.case.store.open_blob(parent_sha) as blob:
             for event in walk_zip(blob, self.options.limits):
                 if self.cancelled():
-                    raise KeyboardInterrupt
+                    raise IngestCancelled
                 if isinstance(event, ArchiveDamaged):
                     self._warn(parent_id, parent_sha, f"{parent_path}: {event.reason}")
                     break
@@ -373,7 +438,7 @@ class Ingest:
         m = event.member
         path = f"{parent_path}!/{m.name}"
         try:
-            staged = self._stage(event.chunks())
+            staged = self.case.store.stage(event.chunks())
         except MemberRefused as exc:
             self._warn(
                 parent_id,
@@ -397,8 +462,8 @@ class Ingest:
             member_index=m.index,
             member_modified_local=m.modified_local,
         )
-        self._add(acq)
-        self._report(path)
+        self.add(acq)
+        self.report(path)
         return acq
 
 
@@ -451,27 +516,32 @@ def ingest_paths(
     job.summary.warnings.extend(folder_warnings)
     walked, members_done = _walked_archives(case, run_id) if done else (set(), {})
     try:
-        for source in sources:
+        staged = job.staged_in_order(run_id, sources, lambda s: s.display in done)
+        for source, acq in staged:
             if job.cancelled():
-                raise KeyboardInterrupt
-            previous = done.get(source.display)
-            if previous is not None:
-                item_id, _size, sha = previous
+                raise IngestCancelled
+            if acq is None:
+                item_id, size, sha = done[source.display]
                 job.summary.skipped_already_acquired += 1
-                job.bytes_total -= _size
+                job.bytes_total -= size
                 if item_id not in walked and _is_zip_blob(case, sha):
                     job.walk_archive(
                         run_id, item_id, sha, source.display, 0, members_done.get(item_id, set())
                     )
                 continue
-            acq = job.acquire_file(run_id, source)
+            job.add(acq)
+            job.report(source.display)
             if looks_like_zip(acq.mime, acq.staged.head):
                 job.walk_archive(run_id, acq.item_id, acq.staged.sha256, source.display, 0, set())
         job.flush()
     except BaseException:
         # Record what is complete; the failing item itself was never staged or is discarded.
-        job.flush()
+        try:
+            job.flush()
+        finally:
+            job.wait_for_blobs()
         raise
+    job.wait_for_blobs()
     job.finish_run(run_id)
     return job.summary
 

@@ -22,8 +22,16 @@ def test_canonical_bytes_are_sorted_compact_utf8() -> None:
 
 
 def test_entry_hash_is_the_rfc6962_leaf_hash_of_the_canonical_entry() -> None:
-    fields = {"seq": 0, "case": "c", "prev": "0" * 64, "at": "2026-01-01T00:00:00.000000Z",
-              "actor": "k", "action": "case.created", "subject": "c", "data": {"n": 1}}
+    fields = {
+        "seq": 0,
+        "case": "c",
+        "prev": "0" * 64,
+        "at": "2026-01-01T00:00:00.000000Z",
+        "actor": "k",
+        "action": "case.created",
+        "subject": "c",
+        "data": {"n": 1},
+    }
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
     assert entry_hash(fields) == hashlib.sha256(b"\x00" + canonical).digest()
 
@@ -35,8 +43,13 @@ def test_non_canonical_data_is_refused(bad: object) -> None:
 
 
 def test_entries_chain_and_verify(case: Case, signer: Signer) -> None:
-    made = case.record(signer, [NewEntry("scope.set", "s", {"keywords": ["threat", "kill"]}),
-                                NewEntry("scope.set", "t", {"n": 2})])
+    made = case.record(
+        signer,
+        [
+            NewEntry("scope.set", "s", {"keywords": ["threat", "kill"]}),
+            NewEntry("scope.set", "t", {"n": 2}),
+        ],
+    )
     entries = list(case.ledger_entries())
     assert [e.seq for e in entries] == list(range(len(entries)))
     assert entries[0].prev == "0" * 64
@@ -44,10 +57,15 @@ def test_entries_chain_and_verify(case: Case, signer: Signer) -> None:
         assert after.prev == before.entry_hash
     for e in entries:
         assert e.entry_hash == entry_hash(e.signed_fields()).hex()
-        assert verify_signature(signer.identity.public_key, bytes.fromhex(e.entry_hash),
-                                e.signature)
-    assert [e.action for e in entries] == ["case.created", "examiner.added", "scope.set",
-                                           "scope.set"]
+        assert verify_signature(
+            signer.identity.public_key, bytes.fromhex(e.entry_hash), e.signature
+        )
+    assert [e.action for e in entries] == [
+        "case.created",
+        "examiner.added",
+        "scope.set",
+        "scope.set",
+    ]
     assert made[-1].data == {"n": 2}
     assert verify_case(case).ok
 
@@ -62,8 +80,10 @@ def test_float_in_data_is_refused_and_nothing_is_written(case: Case, signer: Sig
 def test_second_examiner_is_added_on_first_entry(case: Case, second_signer: Signer) -> None:
     case.record(second_signer, [NewEntry("scope.set", "s", {"by": "RP"})])
     actions = [(e.action, e.actor) for e in case.ledger_entries()][-2:]
-    assert actions == [("examiner.added", second_signer.key_id),
-                       ("scope.set", second_signer.key_id)]
+    assert actions == [
+        ("examiner.added", second_signer.key_id),
+        ("scope.set", second_signer.key_id),
+    ]
     assert second_signer.key_id in case.examiners()
     assert verify_case(case).ok
 

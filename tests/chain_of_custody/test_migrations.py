@@ -52,3 +52,11 @@ def test_upgrade_is_idempotent_and_sqlite_uses_wal(tmp_path: Path) -> None:
         version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     engine.dispose()
     assert version == "0001"
+
+
+def test_head_revision_constant_matches_the_migrations() -> None:
+    from alembic.script import ScriptDirectory
+
+    from chain_of_custody.db import HEAD_REVISION, MIGRATIONS
+
+    assert ScriptDirectory(str(MIGRATIONS)).get_current_head() == HEAD_REVISION

@@ -61,7 +61,7 @@ I saw your car outside the gym this morning. Don't make me come round.
 """
 
 
-def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+def png_bytes(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     """A valid PNG of one colour with a tEXt chunk, written without any imaging library."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
@@ -72,18 +72,31 @@ def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     raw = zlib.compress(row * height, 9)
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     text = b"Software\x00Android 14 screenshot (synthetic demo)"
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"tEXt", text)
-            + chunk(b"IDAT", raw) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"tEXt", text)
+        + chunk(b"IDAT", raw)
+        + chunk(b"IEND", b"")
+    )
 
 
 def _facebook_zip(path: Path) -> None:
     thread = {
         "participants": [{"name": "Sam Carter"}, {"name": "Danny Mercerr"}],
         "messages": [
-            {"sender_name": "Danny Mercerr", "timestamp_ms": 1757960000000,
-             "content": "Blocked me again? I'll just make another one", "is_geoblocked_for_viewer": False},
-            {"sender_name": "Danny Mercerr", "timestamp_ms": 1757959000000,
-             "content": "Answer me", "is_geoblocked_for_viewer": False},
+            {
+                "sender_name": "Danny Mercerr",
+                "timestamp_ms": 1757960000000,
+                "content": "Blocked me again? I'll just make another one",
+                "is_geoblocked_for_viewer": False,
+            },
+            {
+                "sender_name": "Danny Mercerr",
+                "timestamp_ms": 1757959000000,
+                "content": "Answer me",
+                "is_geoblocked_for_viewer": False,
+            },
         ],
         "title": "Danny Mercerr",
         "is_still_participant": True,
@@ -91,10 +104,14 @@ def _facebook_zip(path: Path) -> None:
     }
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in [
-            ("messages/inbox/dannymercerr_10158/message_1.json",
-             json.dumps(thread, indent=2).encode()),
-            ("profile_information/profile_information.json",
-             json.dumps({"profile_v2": {"name": {"full_name": "Sam Carter"}}}).encode()),
+            (
+                "messages/inbox/dannymercerr_10158/message_1.json",
+                json.dumps(thread, indent=2).encode(),
+            ),
+            (
+                "profile_information/profile_information.json",
+                json.dumps({"profile_v2": {"name": {"full_name": "Sam Carter"}}}).encode(),
+            ),
         ]:
             info = zipfile.ZipInfo(name, ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -107,7 +124,7 @@ def write_demo_evidence(out: Path) -> list[Path]:
         "whatsapp/WhatsApp Chat with Dan.txt": WHATSAPP.encode("utf-8"),
         "sms/sms-20260920183000.xml": SMS_XML.encode("utf-8"),
         "email/we need to talk.eml": EMAIL.encode("utf-8"),
-        "screenshots/Screenshot_20260914-213301_WhatsApp.png": _png(108, 234, (18, 140, 126)),
+        "screenshots/Screenshot_20260914-213301_WhatsApp.png": png_bytes(108, 234, (18, 140, 126)),
     }
     written = []
     for rel, data in files.items():
