@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 
 import pytest
@@ -53,7 +54,7 @@ def test_entries_chain_and_verify(case: Case, signer: Signer) -> None:
     entries = list(case.ledger_entries())
     assert [e.seq for e in entries] == list(range(len(entries)))
     assert entries[0].prev == "0" * 64
-    for before, after in zip(entries, entries[1:], strict=False):
+    for before, after in itertools.pairwise(entries):
         assert after.prev == before.entry_hash
     for e in entries:
         assert e.entry_hash == entry_hash(e.signed_fields()).hex()

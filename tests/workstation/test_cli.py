@@ -104,7 +104,7 @@ def test_ingest_items_ledger_verify_json(
     items = json.loads(out)
     assert [i["name"] for i in items] == ["chat.txt", "photo.png"]
     for item in items:
-        assert ITEM_KEYS <= item.keys()
+        assert item.keys() >= ITEM_KEYS
         data = Path(item["path"]).read_bytes()
         assert item["sha256"] == hashlib.sha256(data).hexdigest()
         assert item["size"] == len(data)
@@ -115,7 +115,7 @@ def test_ingest_items_ledger_verify_json(
 
     code, out, _ = run(capsys, "ledger", str(case_dir), "--json")
     ledger = json.loads(out)
-    assert all(LEDGER_KEYS <= e.keys() for e in ledger)
+    assert all(e.keys() >= LEDGER_KEYS for e in ledger)
     actions = [e["action"] for e in ledger]
     assert actions == [
         "case.created",
@@ -153,7 +153,7 @@ def test_missing_path_is_one_line_and_records_nothing(
     capsys: pytest.CaptureFixture[str], case_dir: Path, evidence: Path
 ) -> None:
     before = run(capsys, "ledger", str(case_dir), "--json")[1]
-    code, out, err = run(capsys, "ingest", str(case_dir), str(evidence), str(evidence / "nope"))
+    code, _out, err = run(capsys, "ingest", str(case_dir), str(evidence), str(evidence / "nope"))
     assert code == 1
     assert err.count("\n") == 1 and "nope: no such file or folder" in err
     assert run(capsys, "ledger", str(case_dir), "--json")[1] == before
