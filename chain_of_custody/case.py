@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -246,6 +247,13 @@ class Case:
             )
             _insert_examiner(conn, self.case_id, signer.identity, made[0].at)
 
+    @contextmanager
+    def writing(self, signer: Signer) -> Iterator[CaseWriter]:
+        """One serialised write transaction: entries and the rows they justify commit together."""
+        with db.write_transaction(self.engine, self.case_id) as conn:
+            self._ensure_examiner(conn, signer)
+            yield CaseWriter(self, conn, signer)
+
     def record_acquisitions(
         self,
         signer: Signer,
@@ -261,57 +269,13 @@ class Case:
         ``place_blobs=False`` the caller must call ``store.finalise`` itself (e.g. on a
         background thread); until then the blobs are safe in ``pending/``.
         """
-        examiner = signer.key_id
-        new_entries = [
-            NewEntry("item.acquired", a.staged.sha256, a.ledger_data(examiner, TOOL))
-            for a in acquisitions
-        ]
-        new_entries += [_warning_entry(n) for n in notes]
-        new_entries += list(extra)
-
-        def write_rows(conn: Connection, made: list[Entry]) -> None:
-            if acquisitions:
-                self._insert_blobs(conn, acquisitions)
-                conn.execute(
-                    sa.insert(T_ITEM),
-                    [
-                        _item_row(self.case_id, a, e)
-                        for a, e in zip(acquisitions, made, strict=False)
-                    ],
-                )
-            warn_entries = made[len(acquisitions) : len(acquisitions) + len(notes)]
-            if notes:
-                conn.execute(
-                    sa.insert(T_WARN),
-                    [
-                        {
-                            "item_id": n.item_id,
-                            "origin": n.origin,
-                            "text": n.text,
-                            "ledger_seq": e.seq,
-                        }
-                        for n, e in zip(notes, warn_entries, strict=True)
-                    ],
-                )
-
-        made = self.record(signer, new_entries, write_rows)
+        with self.writing(signer) as writer:
+            made = writer.add_acquisitions(acquisitions)
+            made += writer.add_warnings(notes)
+            made += writer.append(extra)
         if place_blobs:
             self.store.finalise(a.staged for a in acquisitions)
         return made
-
-    def _insert_blobs(self, conn: Connection, acquisitions: Sequence[Acquisition]) -> None:
-        rows = {
-            a.staged.sha256: {
-                "case_id": self.case_id,
-                "sha256": a.staged.sha256,
-                "size": a.staged.size,
-                "mime": a.mime,
-            }
-            for a in acquisitions
-        }
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(T_BLOB).on_conflict_do_nothing(index_elements=["case_id", "sha256"])
-        conn.execute(stmt, list(rows.values()))
 
     def make_checkpoint(self, signer: Signer) -> SignedCheckpoint:
         """Sign the current ledger head, store it, and record a ``checkpoint`` entry.
@@ -422,3 +386,59 @@ def _item_row(case_id: str, a: Acquisition, entry: Entry) -> dict[str, Any]:
         "run_id": a.run_id,
         "ledger_seq": entry.seq,
     }
+
+
+class CaseWriter:
+    """Appends entries and inserts rows inside one ``Case.writing`` transaction."""
+
+    def __init__(self, case: Case, conn: Connection, signer: Signer) -> None:
+        self.case = case
+        self.conn = conn
+        self.signer = signer
+
+    def append(self, entries: Sequence[NewEntry]) -> list[Entry]:
+        """Append signed, chained entries."""
+        if not entries:
+            return []
+        return ledger.append_entries(self.conn, self.case.case_id, self.signer, entries)
+
+    def add_acquisitions(self, acquisitions: Sequence[Acquisition]) -> list[Entry]:
+        """``item.acquired`` entries plus the blob and item rows (blobs stay pending)."""
+        if not acquisitions:
+            return []
+        made = self.append(
+            [
+                NewEntry("item.acquired", a.staged.sha256, a.ledger_data(self.signer.key_id, TOOL))
+                for a in acquisitions
+            ]
+        )
+        rows = {
+            a.staged.sha256: {
+                "case_id": self.case.case_id,
+                "sha256": a.staged.sha256,
+                "size": a.staged.size,
+                "mime": a.mime,
+            }
+            for a in acquisitions
+        }
+        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(T_BLOB).on_conflict_do_nothing(index_elements=["case_id", "sha256"])
+        self.conn.execute(stmt, list(rows.values()))
+        self.conn.execute(
+            sa.insert(T_ITEM),
+            [_item_row(self.case.case_id, a, e) for a, e in zip(acquisitions, made, strict=True)],
+        )
+        return made
+
+    def add_warnings(self, notes: Sequence[ItemWarningNote]) -> list[Entry]:
+        """``item.warning`` entries plus the rows shown with each item."""
+        made = self.append([_warning_entry(n) for n in notes])
+        if notes:
+            self.conn.execute(
+                sa.insert(T_WARN),
+                [
+                    {"item_id": n.item_id, "origin": n.origin, "text": n.text, "ledger_seq": e.seq}
+                    for n, e in zip(notes, made, strict=True)
+                ],
+            )
+        return made

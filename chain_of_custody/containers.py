@@ -68,6 +68,8 @@ def looks_like_zip(mime: str, head: bytes) -> bool:
 
 def unsafe_name_reason(name: str) -> str | None:
     """Why a member name is refused, or None if it is a plain relative name."""
+    if not name:
+        return "empty name"
     if "\x00" in name:
         return "name contains a NUL byte"
     norm = name.replace("\\", "/")
@@ -149,7 +151,7 @@ def walk_zip(
 ) -> Iterator[ReadableMember | Refusal | ArchiveDamaged]:
     """Yield every file member of a zip in archive order, or why it is refused.
 
-    Directories are skipped silently (they hold no bytes). The caller must consume each
+    Folder entries are skipped silently when they hold no bytes. The caller must consume each
     ReadableMember's chunks before asking for the next event.
     """
     try:
@@ -167,10 +169,16 @@ def walk_zip(
         seen: dict[str, int] = {}
         budget = _Budget(limits.max_total_bytes)
         for index, info in enumerate(infos):
-            name = info.filename
-            if info.is_dir():
-                continue
+            # As written: zipfile's ``filename`` is cut at a NUL byte, which would hide it.
+            name = info.orig_filename
+            if name.endswith("/") and not info.file_size:
+                continue  # a folder entry (``is_dir()`` fails on an empty name)
             reason = unsafe_name_reason(name) or _special_file_reason(info)
+            if reason is None and name.endswith("/"):
+                reason = (
+                    f"folder entry holding {info.file_size} bytes; "
+                    "its bytes remain in the acquired archive"
+                )
             if reason is None and name in seen:
                 reason = (
                     f"duplicate name (also member #{seen[name]}); "

@@ -142,3 +142,137 @@ class Checkpoint(SQLModel, table=True):
     # Room for an RFC 3161 token from a unit's timestamp authority; offline machines have none.
     timestamp_token: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     timestamp_authority: str | None = None
+
+
+# --- records found by extractors --------------------------------------------------------
+
+
+class Extraction(SQLModel, table=True):
+    """One run of one extractor over one item, as recorded by ``item.extracted``."""
+
+    __tablename__ = "extraction"
+    __table_args__ = (Index("ix_extraction_item", "item_id", "extractor"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    case_id: str = Field(foreign_key="case_info.id", max_length=36)
+    item_id: str = Field(foreign_key="item.id", max_length=36)
+    extractor: str = Field(max_length=64)
+    version: str = Field(max_length=32)
+    status: str = Field(max_length=16)  # complete | failed
+    record_count: int
+    warning_count: int
+    merkle_root: str = Field(max_length=64)
+    ledger_seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class _RecordColumns(SQLModel):
+    """Columns every record table shares: its extraction, order and locator."""
+
+    case_id: str = Field(foreign_key="case_info.id", max_length=36)
+    extraction_id: str = Field(foreign_key="extraction.id", max_length=36)
+    item_id: str = Field(foreign_key="item.id", max_length=36)
+    ordinal: int
+    loc_sha256: str = Field(max_length=64)
+    loc_path: str
+    loc_line: int | None = None
+    loc_offset: int | None = Field(default=None, sa_type=BigInteger)
+    loc_pointer: str | None = None
+
+
+class AccountRecord(_RecordColumns, table=True):
+    """An account as one source shows it."""
+
+    __tablename__ = "account_record"
+    __table_args__ = (Index("ix_account_record_key", "case_id", "account_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_key: str
+    platform: str = Field(max_length=32)
+    platform_id: str | None = None
+    handle: str | None = None
+    display_name: str | None = None
+    phone_raw: str | None = None
+    phone_e164: str | None = Field(default=None, max_length=20)
+    email: str | None = None
+    avatar_ref: str | None = None
+    profile_url: str | None = None
+    is_owner: bool = False
+
+
+class MessageRecord(_RecordColumns, table=True):
+    """A message, system line, deleted marker or call line in a thread."""
+
+    __tablename__ = "message_record"
+    __table_args__ = (
+        Index("ix_message_record_time", "case_id", "sent_at_utc"),
+        Index("ix_message_record_sender", "case_id", "sender_key"),
+        Index("ix_message_record_thread", "case_id", "thread_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    thread_id: str
+    thread_title: str | None = None
+    sender_key: str | None = None
+    sender_identifier: str | None = None
+    recipients: str = "[]"  # JSON list
+    sent_at_utc: str | None = Field(default=None, max_length=32)
+    sent_at_raw: str = ""
+    tz: str | None = Field(default=None, max_length=64)
+    tz_assumed: bool = False
+    flags: str = "[]"  # JSON list
+    kind: str = Field(max_length=16)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    raw_text: str | None = Field(default=None, sa_column=Column(Text))
+    attachments: str = "[]"  # JSON list
+    edited: bool = False
+    reply_to: str | None = None
+    message_id: str | None = None
+    direction: str | None = Field(default=None, max_length=16)
+
+
+class CallRecord(_RecordColumns, table=True):
+    """A call in a call log or chat."""
+
+    __tablename__ = "call_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    thread_id: str | None = None
+    number_raw: str | None = None
+    number_e164: str | None = Field(default=None, max_length=20)
+    party_key: str | None = None
+    started_at_utc: str | None = Field(default=None, max_length=32)
+    started_at_raw: str = ""
+    tz: str | None = Field(default=None, max_length=64)
+    tz_assumed: bool = False
+    flags: str = "[]"
+    duration_s: int | None = None
+    direction: str | None = Field(default=None, max_length=16)
+
+
+class ImageMetaRecord(_RecordColumns, table=True):
+    """Metadata of an image, with its perceptual hash."""
+
+    __tablename__ = "image_meta_record"
+    __table_args__ = (Index("ix_image_meta_phash", "case_id", "phash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    width: int | None = None
+    height: int | None = None
+    captured_at_raw: str | None = None
+    captured_at_utc: str | None = Field(default=None, max_length=32)
+    captured_offset: str | None = Field(default=None, max_length=8)
+    tz: str | None = Field(default=None, max_length=64)
+    tz_assumed: bool = False
+    flags: str = "[]"
+    make: str | None = None
+    model: str | None = None
+    software: str | None = None
+    gps_lat: str | None = Field(default=None, max_length=32)
+    gps_lon: str | None = Field(default=None, max_length=32)
+    screenshot: bool = False
+    screenshot_evidence: str = "[]"
+    app_guess: str | None = None
+    phash: str | None = Field(default=None, max_length=16)
+    user_comment: str | None = None

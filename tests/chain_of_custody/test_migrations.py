@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import chain_of_custody.models  # noqa: F401  (registers the tables)
-from chain_of_custody.db import make_engine, upgrade_schema
+from chain_of_custody.db import HEAD_REVISION, make_engine, upgrade_schema
 
 
 def _diff(url: str) -> list[object]:
@@ -51,7 +51,7 @@ def test_upgrade_is_idempotent_and_sqlite_uses_wal(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     engine.dispose()
-    assert version == "0001"
+    assert version == HEAD_REVISION
 
 
 def test_head_revision_constant_matches_the_migrations() -> None:

@@ -1,0 +1,93 @@
+"""The extractor contract: a cheap ``sniff`` and a generator ``extract(source, ctx)``.
+
+Extractors are pure parsers: bytes in, records out. They never touch the database or the
+store; ``ctx`` is their only way out (warnings, progress, cancellation, the device time
+zone the examiner stated).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO, ClassVar, Protocol
+
+from extractors.errors import ExtractionCancelled
+from extractors.records import ExtractWarning, Locator, Record
+
+
+@dataclass(frozen=True)
+class Sibling:
+    """Another member of the same archive (e.g. the media files beside a WhatsApp chat)."""
+
+    member: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Source:
+    """One item to extract from: its identity, first bytes, and a way to read it."""
+
+    sha256: str
+    name: str
+    path: str  # for humans: original path, or "archive.zip!/member"
+    mime: str
+    size: int
+    head: bytes  # the first bytes (up to 64 KiB), for sniffing without I/O
+    opener: Callable[[], BinaryIO] = field(repr=False)
+    member: str | None = None  # path inside the parent archive, if any
+    siblings: tuple[Sibling, ...] = ()
+
+    def open(self) -> BinaryIO:
+        """The item's bytes, read-only."""
+        return self.opener()
+
+    def locate(self, *, line: int | None = None, offset: int | None = None,
+               pointer: str | None = None) -> Locator:
+        """A locator for a place in this source."""
+        return Locator(self.sha256, self.path, line, offset, pointer)
+
+
+class Context:
+    """What an extractor may use of the outside world."""
+
+    def __init__(self, tz: str = "Europe/London", region: str = "GB",
+                 cancelled: Callable[[], bool] | None = None,
+                 progress: Callable[[int], None] | None = None) -> None:
+        self.tz = tz
+        self.region = region
+        self._cancelled = cancelled or (lambda: False)
+        self._progress = progress
+        self.warnings: list[ExtractWarning] = []
+
+    def warn(self, locator: Locator, message: str) -> ExtractWarning:
+        """Record a problem inside a recognised file; returns the warning record to yield."""
+        warning = ExtractWarning(locator=locator, message=message)
+        self.warnings.append(warning)
+        return warning
+
+    def check_cancelled(self) -> None:
+        """Raise ExtractionCancelled if the examiner cancelled."""
+        if self._cancelled():
+            raise ExtractionCancelled("extraction cancelled")
+
+    def progress(self, units: int) -> None:
+        """Report units of work (bytes or records) done."""
+        if self._progress is not None:
+            self._progress(units)
+
+
+class Extractor(Protocol):
+    """What every extractor module provides (one class per module, registered by name)."""
+
+    name: ClassVar[str]
+    version: ClassVar[str]
+    description: ClassVar[str]
+
+    def sniff(self, source: Source) -> bool:
+        """Cheap and side-effect free: is this source in my format? (head and name only)"""
+        ...
+
+    def extract(self, source: Source, ctx: Context) -> Iterator[Record]:
+        """Yield records in source order; warn through ctx and go on when damaged."""
+        ...

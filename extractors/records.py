@@ -1,0 +1,180 @@
+"""The typed records extractors produce (DESIGN.md §5).
+
+Frozen dataclasses of flat values only (str, int, bool, None and tuples of them), so a
+record has exactly one canonical JSON form and the Merkle root of a record set can be
+recomputed by anyone. No floats: coordinates are decimal strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class Locator:
+    """Where a record was found: item, member path inside a container, and the place in it.
+
+    Exactly one of ``line`` (1-based), ``offset`` (byte offset) or ``pointer`` (JSON
+    pointer / XPath-like path) is normally set.
+    """
+
+    item_sha256: str
+    path: str = ""
+    line: int | None = None
+    offset: int | None = None
+    pointer: str | None = None
+
+
+@dataclass(frozen=True)
+class Record:
+    """Base of every record; ``record_type`` names it in canonical form."""
+
+    record_type: ClassVar[str] = "record"
+    locator: Locator
+
+
+@dataclass(frozen=True)
+class Account(Record):
+    """An account seen in a source, with the identifiers the file gives, verbatim."""
+
+    record_type: ClassVar[str] = "account"
+    platform: str = ""
+    platform_id: str | None = None
+    handle: str | None = None
+    display_name: str | None = None
+    phone_raw: str | None = None
+    phone_e164: str | None = None
+    email: str | None = None
+    avatar_ref: str | None = None  # member path or SHA-256 of a profile picture
+    profile_url: str | None = None
+    is_owner: bool = False  # the account whose export this is
+
+    @property
+    def key(self) -> str:
+        """A stable key within the platform: the strongest identifier the file gives."""
+        ident = (self.platform_id or self.phone_e164 or self.email or self.handle
+                 or self.phone_raw or self.display_name or "")
+        return f"{self.platform}:{ident}"
+
+
+@dataclass(frozen=True)
+class Message(Record):
+    """One message (or system line, deleted marker, call record) in a thread."""
+
+    record_type: ClassVar[str] = "message"
+    platform: str = ""
+    thread_id: str = ""
+    thread_title: str | None = None
+    sender_key: str | None = None  # Account.key of the sender, when known
+    sender_identifier: str | None = None  # as written in the source
+    recipients: tuple[str, ...] = ()
+    sent_at_utc: str | None = None  # RFC 3339 with Z; None if the time could not be read
+    sent_at_raw: str = ""
+    tz: str | None = None  # zone used to convert a local time, or None when the source had UTC
+    tz_assumed: bool = False
+    flags: tuple[str, ...] = ()  # see FLAGS
+    kind: str = "text"  # see KINDS
+    text: str = ""
+    raw_text: str | None = None  # the text as found, when a fix was applied to ``text``
+    attachments: tuple[str, ...] = ()  # file names or member paths
+    edited: bool = False
+    reply_to: str | None = None
+    message_id: str | None = None
+    direction: str | None = None  # "incoming" | "outgoing" when the source says
+
+
+@dataclass(frozen=True)
+class Call(Record):
+    """A call record (SMS backup call log, WhatsApp missed call, Messenger call)."""
+
+    record_type: ClassVar[str] = "call"
+    platform: str = ""
+    thread_id: str | None = None
+    number_raw: str | None = None
+    number_e164: str | None = None
+    party_key: str | None = None
+    started_at_utc: str | None = None
+    started_at_raw: str = ""
+    tz: str | None = None
+    tz_assumed: bool = False
+    flags: tuple[str, ...] = ()
+    duration_s: int | None = None
+    direction: str | None = None  # incoming | outgoing | missed | rejected | blocked | unknown
+
+
+@dataclass(frozen=True)
+class ImageMeta(Record):
+    """What an image says about itself: EXIF, PNG chunks, file-name conventions, hash."""
+
+    record_type: ClassVar[str] = "image_meta"
+    width: int | None = None
+    height: int | None = None
+    captured_at_raw: str | None = None
+    captured_at_utc: str | None = None
+    captured_offset: str | None = None  # e.g. "+01:00" when EXIF gives it
+    tz: str | None = None
+    tz_assumed: bool = False
+    flags: tuple[str, ...] = ()
+    make: str | None = None
+    model: str | None = None
+    software: str | None = None
+    gps_lat: str | None = None  # decimal degrees as text
+    gps_lon: str | None = None
+    screenshot: bool = False
+    screenshot_evidence: tuple[str, ...] = ()  # why it is thought to be a screenshot
+    app_guess: str | None = None
+    phash: str | None = None  # 64-bit perceptual hash, 16 hex digits
+    user_comment: str | None = None
+
+
+@dataclass(frozen=True)
+class DerivedFile(Record):
+    """Bytes embedded in a source (MMS part, email attachment) to become a child item."""
+
+    record_type: ClassVar[str] = "derived_file"
+    name: str = ""
+    mime: str | None = None
+    data: bytes = field(default=b"", repr=False)
+
+
+@dataclass(frozen=True)
+class ExtractWarning(Record):
+    """Something wrong inside a recognised file; the extractor went on."""
+
+    record_type: ClassVar[str] = "warning"
+    message: str = ""
+
+
+KINDS = frozenset({"text", "media", "system", "deleted", "call", "location", "contact"})
+FLAGS = frozenset({
+    "tz_assumed",  # local time converted with the zone the examiner stated
+    "date_order_assumed",  # day/month order undecidable in the file; day-first assumed
+    "ambiguous_local_time",  # local time falls in a DST overlap (two instants)
+    "nonexistent_local_time",  # local time falls in a DST gap
+    "time_unparsed",  # the time text could not be read
+    "text_fixed",  # text was repaired (mojibake, invisible marks, surrogates); raw kept
+    "out_of_order",  # earlier than the message before it in the file
+    "truncated",  # the source ended inside this record
+})
+
+
+def record_to_canonical(record: Record) -> dict[str, Any]:
+    """The record as a plain dict (for hashing, JSON and the database); bytes as SHA-256."""
+    out: dict[str, Any] = {"type": record.record_type}
+    for f in fields(record):
+        value = getattr(record, f.name)
+        if f.name == "locator":
+            value = {k: v for k, v in value.__dict__.items() if v is not None}
+        elif isinstance(value, bytes):
+            import hashlib  # noqa: PLC0415 - only derived files carry bytes
+
+            out[f"{f.name}_sha256"] = hashlib.sha256(value).hexdigest()
+            out[f"{f.name}_size"] = len(value)
+            continue
+        elif isinstance(value, tuple):
+            value = list(value)
+        if value is None:
+            continue
+        out[f.name] = value
+    return out

@@ -1,0 +1,38 @@
+"""Explicit registration of extractors: each module registers itself on its last line."""
+
+from __future__ import annotations
+
+from extractors.base import Extractor, Source
+from extractors.errors import DuplicateExtractor
+
+_REGISTRY: dict[str, Extractor] = {}
+
+
+def register(extractor: Extractor) -> Extractor:
+    """Add an extractor; a second one with the same name is an error."""
+    if extractor.name in _REGISTRY:
+        raise DuplicateExtractor(f"an extractor named {extractor.name!r} is already registered")
+    _REGISTRY[extractor.name] = extractor
+    return extractor
+
+
+def registered() -> list[Extractor]:
+    """Every registered extractor, in name order (deterministic)."""
+    return [_REGISTRY[name] for name in sorted(_REGISTRY)]
+
+
+def matching(source: Source) -> list[Extractor]:
+    """The extractors whose sniff accepts this source."""
+    found = []
+    for extractor in registered():
+        try:
+            if extractor.sniff(source):
+                found.append(extractor)
+        except Exception:  # noqa: BLE001 - a sniff must never break ingest; treat as "not mine"
+            continue
+    return found
+
+
+def label(extractor: Extractor) -> str:
+    """``name@version``, as recorded in the ledger."""
+    return f"{extractor.name}@{extractor.version}"
