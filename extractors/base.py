@@ -42,8 +42,9 @@ class Source:
         """The item's bytes, read-only."""
         return self.opener()
 
-    def locate(self, *, line: int | None = None, offset: int | None = None,
-               pointer: str | None = None) -> Locator:
+    def locate(
+        self, *, line: int | None = None, offset: int | None = None, pointer: str | None = None
+    ) -> Locator:
         """A locator for a place in this source."""
         return Locator(self.sha256, self.path, line, offset, pointer)
 
@@ -51,9 +52,13 @@ class Source:
 class Context:
     """What an extractor may use of the outside world."""
 
-    def __init__(self, tz: str = "Europe/London", region: str = "GB",
-                 cancelled: Callable[[], bool] | None = None,
-                 progress: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        tz: str = "Europe/London",
+        region: str = "GB",
+        cancelled: Callable[[], bool] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
         self.tz = tz
         self.region = region
         self._cancelled = cancelled or (lambda: False)

@@ -53,8 +53,15 @@ class Account(Record):
     @property
     def key(self) -> str:
         """A stable key within the platform: the strongest identifier the file gives."""
-        ident = (self.platform_id or self.phone_e164 or self.email or self.handle
-                 or self.phone_raw or self.display_name or "")
+        ident = (
+            self.platform_id
+            or self.phone_e164
+            or self.email
+            or self.handle
+            or self.phone_raw
+            or self.display_name
+            or ""
+        )
         return f"{self.platform}:{ident}"
 
 
@@ -147,16 +154,18 @@ class ExtractWarning(Record):
 
 
 KINDS = frozenset({"text", "media", "system", "deleted", "call", "location", "contact"})
-FLAGS = frozenset({
-    "tz_assumed",  # local time converted with the zone the examiner stated
-    "date_order_assumed",  # day/month order undecidable in the file; day-first assumed
-    "ambiguous_local_time",  # local time falls in a DST overlap (two instants)
-    "nonexistent_local_time",  # local time falls in a DST gap
-    "time_unparsed",  # the time text could not be read
-    "text_fixed",  # text was repaired (mojibake, invisible marks, surrogates); raw kept
-    "out_of_order",  # earlier than the message before it in the file
-    "truncated",  # the source ended inside this record
-})
+FLAGS = frozenset(
+    {
+        "tz_assumed",  # local time converted with the zone the examiner stated
+        "date_order_assumed",  # day/month order undecidable in the file; day-first assumed
+        "ambiguous_local_time",  # local time falls in a DST overlap (two instants)
+        "nonexistent_local_time",  # local time falls in a DST gap
+        "time_unparsed",  # the time text could not be read
+        "text_fixed",  # text was repaired (mojibake, invisible marks, surrogates); raw kept
+        "out_of_order",  # earlier than the message before it in the file
+        "truncated",  # the source ended inside this record
+    }
+)
 
 
 def record_to_canonical(record: Record) -> dict[str, Any]:

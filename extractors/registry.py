@@ -36,3 +36,8 @@ def matching(source: Source) -> list[Extractor]:
 def label(extractor: Extractor) -> str:
     """``name@version``, as recorded in the ledger."""
     return f"{extractor.name}@{extractor.version}"
+
+
+def unregister(name: str) -> None:
+    """Remove an extractor (for tests that register one of their own)."""
+    _REGISTRY.pop(name, None)

@@ -157,6 +157,30 @@ def cmd_items(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_messages(args: argparse.Namespace) -> int:
+    with _open(args) as case:
+        rows = queries.iter_messages(case)
+        if args.json:
+            _json_array(rows, sys.stdout)
+        else:
+            for m in rows:
+                who = m["sender"]["identifier"] or "-"
+                print(f"{m['sent_at_utc'] or '?':<25} {m['platform']:<10} {who:<24} {m['text']}")
+    return 0
+
+
+def cmd_accounts(args: argparse.Namespace) -> int:
+    with _open(args) as case:
+        rows = queries.iter_accounts(case)
+        if args.json:
+            _json_array(rows, sys.stdout)
+        else:
+            for a in rows:
+                names = ", ".join(a["display_names"]) or "-"
+                print(f"{a['id']:<40} {names:<30} {a['messages']:>6} messages")
+    return 0
+
+
 def cmd_ledger(args: argparse.Namespace) -> int:
     with _open(args) as case:
         entries = (e.as_json() for e in case.ledger_entries())
@@ -284,6 +308,8 @@ def _parser() -> argparse.ArgumentParser:
 
     case_cmd("items", cmd_items, "list acquired items")
     case_cmd("ledger", cmd_ledger, "list custody ledger entries")
+    case_cmd("messages", cmd_messages, "list extracted messages in time order")
+    case_cmd("accounts", cmd_accounts, "list accounts seen in the evidence")
     sp = case_cmd("verify", cmd_verify, "re-check the ledger, signatures, checkpoints and blobs")
     sp.add_argument("--examiner", help="initials of the examiner recording the verification")
     sp.add_argument(

@@ -40,10 +40,12 @@ from chain_of_custody.errors import AcquisitionError
 from chain_of_custody.keys import Signer
 from chain_of_custody.ledger import NewEntry
 from chain_of_custody.models import IngestRun
+from workstation.extraction import extract_run_items
 
 T_RUN = IngestRun.__table__  # type: ignore[attr-defined]
 T_LEDGER_ACTION = "archive.walked"
-STAGE_WORKERS = int(os.environ.get("EWS_STAGE_WORKERS", "4"))  # files in flight; I/O-bound, so more than the 2 cores
+# Files in flight: the work is I/O-bound (fsync, reads), so more than the 2 cores.
+STAGE_WORKERS = int(os.environ.get("EWS_STAGE_WORKERS", "4"))
 STAGE_WINDOW = 16  # staged but not yet recorded, at most
 
 
@@ -87,6 +89,8 @@ class IngestSummary:
     members: int = 0
     bytes: int = 0
     skipped_already_acquired: int = 0
+    extractions: int = 0
+    extracted_records: int = 0
     warnings: list[str] = field(default_factory=list)
 
 
@@ -256,6 +260,8 @@ class Ingest:
                         "members": s.members,
                         "bytes": s.bytes,
                         "skipped_already_acquired": s.skipped_already_acquired,
+                        "extractions": s.extractions,
+                        "records": s.extracted_records,
                         "warnings": len(s.warnings),
                     },
                 )
@@ -542,6 +548,12 @@ def ingest_paths(
             job.wait_for_blobs()
         raise
     job.wait_for_blobs()
+    found = extract_run_items(
+        case, signer, run_id, options.tz, job.cancelled, progress=lambda text: job.report(text)
+    )
+    job.summary.extracted_records = found.records
+    job.summary.extractions = found.extractions
+    job.summary.warnings.extend(found.warnings)
     job.finish_run(run_id)
     return job.summary
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,6 +10,11 @@ import sqlalchemy as sa
 
 from chain_of_custody import db
 from chain_of_custody.case import T_EXAMINER, T_ITEM, T_WARN, Case
+from chain_of_custody.models import AccountRecord, Extraction, MessageRecord
+
+T_ACCOUNT = AccountRecord.__table__  # type: ignore[attr-defined]
+T_MESSAGE = MessageRecord.__table__  # type: ignore[attr-defined]
+T_EXTRACTION = Extraction.__table__  # type: ignore[attr-defined]
 
 
 def iter_items(case: Case, batch: int = 5000) -> Iterator[dict[str, Any]]:
@@ -40,6 +46,13 @@ def iter_items(case: Case, batch: int = 5000) -> Iterator[dict[str, Any]]:
                 .order_by(T_WARN.c.ledger_seq)
             ):
                 warnings.setdefault(w.item_id, []).append(w.text)
+            extractors: dict[str, list[str]] = {}
+            for x in conn.execute(
+                sa.select(T_EXTRACTION.c.item_id, T_EXTRACTION.c.extractor, T_EXTRACTION.c.version)
+                .where(T_EXTRACTION.c.item_id.in_(ids))
+                .order_by(T_EXTRACTION.c.ledger_seq)
+            ):
+                extractors.setdefault(x.item_id, []).append(f"{x.extractor}@{x.version}")
             for r in rows:
                 yield {
                     "id": r.id,
@@ -62,7 +75,131 @@ def iter_items(case: Case, batch: int = 5000) -> Iterator[dict[str, Any]]:
                     "source": r.source,
                     "reason": r.reason,
                     "ledger_seq": r.ledger_seq,
-                    "extractors": [],
+                    "extractors": extractors.get(r.id, []),
                     "warnings": warnings.get(r.id, []),
                 }
             after = int(rows[-1].ledger_seq)
+
+
+def account_index(case: Case) -> dict[str, dict[str, Any]]:
+    """Accounts by key, merging what every source says (first value seen per field wins;
+    every display name seen is kept)."""
+    merged: dict[str, dict[str, Any]] = {}
+    fields = (
+        "platform",
+        "platform_id",
+        "handle",
+        "display_name",
+        "phone_raw",
+        "phone_e164",
+        "email",
+        "avatar_ref",
+        "profile_url",
+    )
+    with db.read_connection(case.engine) as conn:
+        rows = conn.execute(
+            sa.select(T_ACCOUNT).where(T_ACCOUNT.c.case_id == case.case_id).order_by(T_ACCOUNT.c.id)
+        )
+        for r in rows:
+            acc = merged.setdefault(
+                r.account_key, {"id": r.account_key, "names": [], "is_owner": False, "items": set()}
+            )
+            for f in fields:
+                if acc.get(f) is None and getattr(r, f) is not None:
+                    acc[f] = getattr(r, f)
+            if r.display_name and r.display_name not in acc["names"]:
+                acc["names"].append(r.display_name)
+            acc["is_owner"] = acc["is_owner"] or bool(r.is_owner)
+            acc["items"].add(r.item_id)
+    return merged
+
+
+def iter_accounts(case: Case) -> Iterator[dict[str, Any]]:
+    """Every account, as ``ews accounts --json`` prints it."""
+    index = account_index(case)
+    with db.read_connection(case.engine) as conn:
+        counts: dict[str, int] = {
+            str(key): int(n)
+            for key, n in conn.execute(
+                sa.select(T_MESSAGE.c.sender_key, sa.func.count())
+                .where(T_MESSAGE.c.case_id == case.case_id)
+                .group_by(T_MESSAGE.c.sender_key)
+            )
+        }
+    for key in sorted(index):
+        a = index[key]
+        avatar = a.get("avatar_ref")
+        yield {
+            "id": key,
+            "platform": a.get("platform"),
+            "platform_id": a.get("platform_id"),
+            "handle": a.get("handle"),
+            "display_name": a.get("display_name"),
+            "display_names": a["names"],
+            "phone_raw": a.get("phone_raw"),
+            "phone_e164": a.get("phone_e164"),
+            "email": a.get("email"),
+            "avatar_sha256": avatar if avatar and len(avatar) == 64 else None,
+            "avatar_ref": avatar,
+            "profile_url": a.get("profile_url"),
+            "is_owner": a["is_owner"],
+            "items": len(a["items"]),
+            "messages": int(counts.get(key, 0)),
+        }
+
+
+def _locator(r: Any) -> dict[str, Any]:
+    loc: dict[str, Any] = {"item_sha256": r.loc_sha256, "path": r.loc_path}
+    for name in ("line", "offset", "pointer"):
+        value = getattr(r, f"loc_{name}")
+        if value is not None:
+            loc[name] = value
+    return loc
+
+
+def iter_messages(case: Case) -> Iterator[dict[str, Any]]:
+    """Every message in time order (unknown times last), as ``ews messages --json``."""
+    index = account_index(case)
+    with db.read_connection(case.engine) as conn:
+        rows = conn.execution_options(stream_results=True, yield_per=5000).execute(
+            sa.select(T_MESSAGE)
+            .join(T_ITEM, T_ITEM.c.id == T_MESSAGE.c.item_id)
+            .where(T_MESSAGE.c.case_id == case.case_id)
+            .order_by(
+                T_MESSAGE.c.sent_at_utc.is_(None),
+                T_MESSAGE.c.sent_at_utc,
+                T_ITEM.c.ledger_seq,
+                T_MESSAGE.c.ordinal,
+            )
+        )
+        for r in rows:
+            acc = index.get(r.sender_key or "", {})
+            yield {
+                "id": r.id,
+                "platform": r.platform,
+                "thread_id": r.thread_id,
+                "thread_title": r.thread_title,
+                "kind": r.kind,
+                "text": r.text,
+                "raw_text": r.raw_text,
+                "sent_at_utc": r.sent_at_utc,
+                "sent_at_raw": r.sent_at_raw,
+                "tz": r.tz,
+                "tz_assumed": bool(r.tz_assumed),
+                "flags": json.loads(r.flags),
+                "edited": bool(r.edited),
+                "attachments": json.loads(r.attachments),
+                "reply_to": r.reply_to,
+                "message_id": r.message_id,
+                "direction": r.direction,
+                "recipients": json.loads(r.recipients),
+                "sender": {
+                    "account_id": r.sender_key,
+                    "identifier": r.sender_identifier,
+                    "display_name": acc.get("display_name"),
+                    "phone_e164": acc.get("phone_e164"),
+                    "email": acc.get("email"),
+                    "platform_id": acc.get("platform_id"),
+                },
+                "locator": _locator(r),
+            }
