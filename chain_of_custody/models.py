@@ -229,6 +229,7 @@ class MessageRecord(_RecordColumns, table=True):
     reply_to: str | None = None
     message_id: str | None = None
     direction: str | None = Field(default=None, max_length=16)
+    received_chain: str = "[]"  # JSON list (email Received headers)
 
 
 class CallRecord(_RecordColumns, table=True):

@@ -89,6 +89,7 @@ class Message(Record):
     reply_to: str | None = None
     message_id: str | None = None
     direction: str | None = None  # "incoming" | "outgoing" when the source says
+    received_chain: tuple[str, ...] = ()  # email: the Received headers, in header order
 
 
 @dataclass(frozen=True)

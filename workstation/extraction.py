@@ -52,7 +52,7 @@ TABLES: dict[type[Record], Any] = {
     ImageMeta: ImageMetaRecord.__table__,  # type: ignore[attr-defined]
 }
 CHUNK_ROWS = 2000
-_JSON_LISTS = {"recipients", "flags", "attachments", "screenshot_evidence"}
+_JSON_LISTS = {"recipients", "flags", "attachments", "screenshot_evidence", "received_chain"}
 
 
 @dataclass

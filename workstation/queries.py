@@ -193,6 +193,7 @@ def iter_messages(case: Case) -> Iterator[dict[str, Any]]:
                 "message_id": r.message_id,
                 "direction": r.direction,
                 "recipients": json.loads(r.recipients),
+                "received_chain": json.loads(r.received_chain),
                 "sender": {
                     "account_id": r.sender_key,
                     "identifier": r.sender_identifier,

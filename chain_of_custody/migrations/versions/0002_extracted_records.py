@@ -160,6 +160,7 @@ def upgrade() -> None:
     sa.Column('reply_to', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('message_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('direction', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+    sa.Column('received_chain', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['case_info.id'], ),
     sa.ForeignKeyConstraint(['extraction_id'], ['extraction.id'], ),
     sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
