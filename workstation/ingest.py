@@ -113,7 +113,12 @@ def collect_sources(paths: Sequence[Path]) -> tuple[list[_Source], list[str]]:
         if not os.path.lexists(absolute):
             raise AcquisitionError(f"{given}: no such file or folder")
         if absolute.is_dir():
-            for root, dirs, files in os.walk(absolute, followlinks=False):
+            for root, dirs, files in os.walk(absolute, followlinks=False, onerror=_walk_error):
+                for name in [d for d in dirs if os.path.islink(os.path.join(root, d))]:
+                    warnings.append(
+                        f"{Path(root) / name}: symbolic link inside a folder, not followed (to a folder)"
+                    )
+                    dirs.remove(name)
                 dirs.sort()
                 for name in sorted(files):
                     path = Path(root) / name
@@ -128,6 +133,11 @@ def collect_sources(paths: Sequence[Path]) -> tuple[list[_Source], list[str]]:
                 raise AcquisitionError(f"{given}: broken symbolic link")
             sources.append(_Source(absolute, str(absolute)))
     return sources, warnings
+
+
+def _walk_error(exc: OSError) -> None:
+    # os.walk skips unreadable folders silently by default; evidence must not go missing.
+    raise AcquisitionError(f"{exc.filename}: cannot read folder: {exc.strerror}") from exc
 
 
 class _Batch:
