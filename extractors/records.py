@@ -7,6 +7,7 @@ recomputed by anyone. No floats: coordinates are decimal strings.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
@@ -177,8 +178,6 @@ def record_to_canonical(record: Record) -> dict[str, Any]:
         if f.name == "locator":
             value = {k: v for k, v in value.__dict__.items() if v is not None}
         elif isinstance(value, bytes):
-            import hashlib  # noqa: PLC0415 - only derived files carry bytes
-
             out[f"{f.name}_sha256"] = hashlib.sha256(value).hexdigest()
             out[f"{f.name}_size"] = len(value)
             continue

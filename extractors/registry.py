@@ -28,7 +28,7 @@ def matching(source: Source) -> list[Extractor]:
         try:
             if extractor.sniff(source):
                 found.append(extractor)
-        except Exception:  # noqa: BLE001 - a sniff must never break ingest; treat as "not mine"
+        except Exception:  # a sniff must never break ingest: "not mine"
             continue
     return found
 

@@ -115,8 +115,9 @@ def collect_sources(paths: Sequence[Path]) -> tuple[list[_Source], list[str]]:
         if absolute.is_dir():
             for root, dirs, files in os.walk(absolute, followlinks=False, onerror=_walk_error):
                 for name in [d for d in dirs if os.path.islink(os.path.join(root, d))]:
+                    link = Path(root) / name
                     warnings.append(
-                        f"{Path(root) / name}: symbolic link inside a folder, not followed (to a folder)"
+                        f"{link}: symbolic link inside a folder, not followed (to a folder)"
                     )
                     dirs.remove(name)
                 dirs.sort()
