@@ -17,7 +17,7 @@ from extractors.records import ExtractWarning, Locator, Record
 
 @dataclass(frozen=True)
 class Sibling:
-    """Another member of the same archive (e.g. the media files beside a WhatsApp chat)."""
+    """A member of the same archive (e.g. the media files beside a WhatsApp chat)."""
 
     member: str
     sha256: str
@@ -36,6 +36,8 @@ class Source:
     head: bytes  # the first bytes (up to 64 KiB), for sniffing without I/O
     opener: Callable[[], BinaryIO] = field(repr=False)
     member: str | None = None  # path inside the parent archive, if any
+    # Every member of the same archive (this one included), in archive order; empty for a
+    # file that is not inside an archive. Media and profile pictures are found here.
     siblings: tuple[Sibling, ...] = ()
 
     def open(self) -> BinaryIO:

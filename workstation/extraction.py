@@ -305,6 +305,7 @@ def extract_run_items(
     """
     summary = ExtractionSummary()
     worker = ItemExtractor(case, signer, tz, cancelled)
+    members_of: dict[str, tuple[Sibling, ...]] = {}  # by parent id: big archives, one query
     after = -1
     while True:
         with db.read_connection(case.engine) as conn:
@@ -328,7 +329,12 @@ def extract_run_items(
             after = int(item.ledger_seq)
             if cancelled is not None and cancelled():
                 raise ExtractionCancelled("extraction cancelled")
-            siblings = _siblings(case, item)
+            siblings: tuple[Sibling, ...] = ()
+            if item.parent_id is not None:
+                if item.parent_id not in members_of:
+                    members_of.clear()  # archives are walked one after another
+                    members_of[item.parent_id] = _members(case, item.parent_id)
+                siblings = members_of[item.parent_id]
             source = worker.source_of(item, siblings)
             matched = [
                 e for e in registry.matching(source) if (item.id, e.name, e.version) not in done
@@ -341,13 +347,11 @@ def extract_run_items(
                 worker.run(item, source, extractor, summary)
 
 
-def _siblings(case: Case, item: Any) -> tuple[Sibling, ...]:
-    if item.parent_id is None:
-        return ()
+def _members(case: Case, parent_id: str) -> tuple[Sibling, ...]:
     with db.read_connection(case.engine) as conn:
         rows = conn.execute(
             sa.select(T_ITEM.c.member, T_ITEM.c.sha256, T_ITEM.c.size)
-            .where(T_ITEM.c.parent_id == item.parent_id, T_ITEM.c.id != item.id)
+            .where(T_ITEM.c.parent_id == parent_id)
             .order_by(T_ITEM.c.member_index, T_ITEM.c.ledger_seq)
         ).all()
     return tuple(Sibling(r.member or "", r.sha256, int(r.size)) for r in rows)
