@@ -277,3 +277,17 @@ class ImageMetaRecord(_RecordColumns, table=True):
     app_guess: str | None = None
     phash: str | None = Field(default=None, max_length=16)
     user_comment: str | None = None
+
+
+class AccountAvatar(SQLModel, table=True):
+    """A profile picture an examiner linked to an account by hand (``account.avatar_linked``)."""
+
+    __tablename__ = "account_avatar"
+    __table_args__ = (Index("ix_account_avatar_key", "case_id", "account_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case_info.id", max_length=36)
+    account_key: str
+    item_id: str = Field(foreign_key="item.id", max_length=36)
+    sha256: str = Field(max_length=64)
+    ledger_seq: int = Field(sa_column=Column(BigInteger, nullable=False))

@@ -18,7 +18,7 @@ from chain_of_custody.errors import EvidenceError
 from chain_of_custody.keys import Signer
 from chain_of_custody.ledger import NewEntry
 from chain_of_custody.verify import verify_case
-from workstation import queries
+from workstation import accounts, queries
 from workstation.ingest import IngestCancelled, IngestOptions, Progress, ingest_paths
 
 
@@ -170,6 +170,18 @@ def cmd_messages(args: argparse.Namespace) -> int:
 
 
 def cmd_accounts(args: argparse.Namespace) -> int:
+    if args.action:
+        if args.action[0] != "avatar" or len(args.action) != 3:
+            raise UsageError("usage: ews accounts CASE_DIR avatar ACCOUNT_ID PATH_OR_SHA256")
+        signer = _signer(args)
+        with _open(args) as case:
+            link = accounts.link_avatar(case, signer, args.action[1], args.action[2])
+        print(
+            json.dumps(link.as_json(), indent=2)
+            if args.json
+            else f"linked {link.sha256[:16]}… to {link.account_id} (ledger entry {link.ledger_seq})"
+        )
+        return 0
     with _open(args) as case:
         rows = queries.iter_accounts(case)
         if args.json:
@@ -309,7 +321,14 @@ def _parser() -> argparse.ArgumentParser:
     case_cmd("items", cmd_items, "list acquired items")
     case_cmd("ledger", cmd_ledger, "list custody ledger entries")
     case_cmd("messages", cmd_messages, "list extracted messages in time order")
-    case_cmd("accounts", cmd_accounts, "list accounts seen in the evidence")
+    sp = case_cmd(
+        "accounts",
+        cmd_accounts,
+        "list accounts, or link a profile picture: "
+        "ews accounts CASE_DIR avatar ACCOUNT_ID PATH_OR_SHA256",
+    )
+    sp.add_argument("action", nargs="*", metavar="avatar ACCOUNT_ID PATH_OR_SHA256")
+    sp.add_argument("--examiner", help="initials of the acting examiner")
     sp = case_cmd("verify", cmd_verify, "re-check the ledger, signatures, checkpoints and blobs")
     sp.add_argument("--examiner", help="initials of the examiner recording the verification")
     sp.add_argument(

@@ -10,8 +10,9 @@ import sqlalchemy as sa
 
 from chain_of_custody import db
 from chain_of_custody.case import T_EXAMINER, T_ITEM, T_WARN, Case
-from chain_of_custody.models import AccountRecord, Extraction, MessageRecord
+from chain_of_custody.models import AccountAvatar, AccountRecord, Extraction, MessageRecord
 
+T_AVATAR = AccountAvatar.__table__  # type: ignore[attr-defined]
 T_ACCOUNT = AccountRecord.__table__  # type: ignore[attr-defined]
 T_MESSAGE = MessageRecord.__table__  # type: ignore[attr-defined]
 T_EXTRACTION = Extraction.__table__  # type: ignore[attr-defined]
@@ -118,6 +119,15 @@ def iter_accounts(case: Case) -> Iterator[dict[str, Any]]:
     """Every account, as ``ews accounts --json`` prints it."""
     index = account_index(case)
     with db.read_connection(case.engine) as conn:
+        linked = {
+            r.account_key: r.sha256
+            for r in conn.execute(
+                sa.select(T_AVATAR.c.account_key, T_AVATAR.c.sha256)
+                .where(T_AVATAR.c.case_id == case.case_id)
+                .order_by(T_AVATAR.c.ledger_seq)
+            )
+        }
+    with db.read_connection(case.engine) as conn:
         counts: dict[str, int] = {
             str(key): int(n)
             for key, n in conn.execute(
@@ -128,7 +138,7 @@ def iter_accounts(case: Case) -> Iterator[dict[str, Any]]:
         }
     for key in sorted(index):
         a = index[key]
-        avatar = a.get("avatar_ref")
+        avatar = linked.get(key) or a.get("avatar_ref")
         yield {
             "id": key,
             "platform": a.get("platform"),

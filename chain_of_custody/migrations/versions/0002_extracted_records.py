@@ -17,6 +17,20 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('account_avatar',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('account_key', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('item_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('ledger_seq', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['case_info.id'], ),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('account_avatar', schema=None) as batch_op:
+        batch_op.create_index('ix_account_avatar_key', ['case_id', 'account_key'], unique=False)
+
     op.create_table('extraction',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
@@ -193,3 +207,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_extraction_item')
 
     op.drop_table('extraction')
+    with op.batch_alter_table('account_avatar', schema=None) as batch_op:
+        batch_op.drop_index('ix_account_avatar_key')
+
+    op.drop_table('account_avatar')
