@@ -114,7 +114,7 @@ def check_initials(initials: str) -> str:
     return norm
 
 
-def create_examiner(name: str, initials: str) -> Signer:
+def create_examiner(name: str, initials: str, passphrase: str | None = None) -> Signer:
     """Create and store a new examiner key pair, encrypted with a passphrase.
 
     Raises:
@@ -126,7 +126,11 @@ def create_examiner(name: str, initials: str) -> Signer:
     key_path, info_path = _paths(initials)
     if key_path.exists():
         raise ExaminerKeyError(f"an examiner with initials {initials} already exists: {key_path}")
-    secret = _passphrase(f"New passphrase for {name} ({initials}): ", confirm=True)
+    secret = (
+        passphrase.encode("utf-8")
+        if passphrase
+        else _passphrase(f"New passphrase for {name} ({initials}): ", confirm=True)
+    )
     key = Ed25519PrivateKey.generate()
     raw_pub = key.public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
@@ -178,7 +182,7 @@ def load_identity(initials: str) -> ExaminerIdentity | None:
     return ExaminerIdentity(info["name"], info["initials"], info["public_key"])
 
 
-def unlock_examiner(initials: str) -> Signer:
+def unlock_examiner(initials: str, passphrase: str | None = None) -> Signer:
     """Load an examiner's private key, asking for (or reading) the passphrase.
 
     Raises:
@@ -191,7 +195,11 @@ def unlock_examiner(initials: str) -> Signer:
         raise ExaminerKeyError(
             f"no examiner key for {initials} in {data_dir()}; create one with `ews init`"
         )
-    secret = _passphrase(f"Passphrase for {identity.name} ({initials}): ", confirm=False)
+    secret = (
+        passphrase.encode("utf-8")
+        if passphrase
+        else _passphrase(f"Passphrase for {identity.name} ({initials}): ", confirm=False)
+    )
     try:
         key = serialization.load_ssh_private_key(key_path.read_bytes(), password=secret)
     except (ValueError, TypeError) as exc:
@@ -207,14 +215,14 @@ def unlock_examiner(initials: str) -> Signer:
     return Signer(identity, key)
 
 
-def get_or_create_examiner(name: str, initials: str) -> Signer:
+def get_or_create_examiner(name: str, initials: str, passphrase: str | None = None) -> Signer:
     """Unlock the examiner with these initials, creating the key pair on first use."""
     initials = check_initials(initials)
     identity = load_identity(initials)
     if identity is None:
-        return create_examiner(name, initials)
+        return create_examiner(name, initials, passphrase)
     if identity.name != name.strip():
         raise ExaminerKeyError(
             f"initials {initials} belong to {identity.name!r} on this machine, not {name!r}"
         )
-    return unlock_examiner(initials)
+    return unlock_examiner(initials, passphrase)

@@ -260,6 +260,22 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_gui(args: argparse.Namespace) -> int:
+    try:
+        from workstation.gui.app import run_gui, run_tour  # Qt is imported only here
+    except ImportError as exc:
+        raise UsageError(
+            f"the GUI needs PySide6 ({exc}); install with: pip install '.[gui]'"
+        ) from exc
+    if args.tour:
+        if not args.case_dir:
+            raise UsageError("--tour needs a CASE_DIR")
+        for path in run_tour(Path(args.case_dir), Path(args.tour)):
+            print(path)
+        return 0
+    return run_gui(Path(args.case_dir) if args.case_dir else None)
+
+
 # --- parser --------------------------------------------------------------------------------
 
 
@@ -336,6 +352,18 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not record a verify.run entry (read-only check)",
     )
+    sp = sub.add_parser(
+        "gui",
+        help="open the workstation window",
+        description="open the workstation window (optionally on a case)",
+    )
+    sp.add_argument("case_dir", nargs="?", metavar="CASE_DIR")
+    sp.add_argument(
+        "--tour",
+        metavar="OUT_DIR",
+        help="open each screen, save a PNG of each to OUT_DIR, and exit",
+    )
+    sp.set_defaults(func=cmd_gui)
     sp = case_cmd("checkpoint", cmd_checkpoint, "sign and store a checkpoint of the ledger")
     sp.add_argument("--examiner", help="initials of the signing examiner")
     return p

@@ -1,0 +1,82 @@
+"""Starting the workstation, and the screenshot tour used by the README and the tests."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from workstation.gui.window import SCREENS, MainWindow
+
+
+def _application() -> QApplication:
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("Evidence workstation")
+    app.setOrganizationName("evidence-workstation")
+    return app
+
+
+def run_gui(case_dir: Path | None = None) -> int:
+    """Open the window (on a case if given) and run until it is closed."""
+    app = _application()
+    window = MainWindow()
+    window.show()
+    if case_dir is not None:
+        window.open_case(str(case_dir))
+    return app.exec()
+
+
+def run_tour(case_dir: Path, out_dir: Path) -> list[Path]:
+    """Open each screen with the case loaded, save a PNG of each, and return their paths."""
+    app = _application()
+    settings = QSettings(str(out_dir / ".tour-settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings)
+    window.resize(1400, 860)
+    window.show()
+    window.open_case(str(case_dir))
+    window.wait_idle(app)
+    window.verify()
+    window.wait_idle(app, timeout_s=600)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for index, name in enumerate(SCREENS):
+        window.nav.setCurrentRow(index)
+        if name == "Evidence":
+            _select_interesting_item(window)
+        if name == "People":
+            window.people.table.selectRow(_busiest_account_row(window))
+        window.wait_idle(app)
+        path = out_dir / f"{index + 1:02d}-{name.lower()}.png"
+        window.grab().save(str(path))
+        saved.append(path)
+    window.close()
+    (out_dir / ".tour-settings.ini").unlink(missing_ok=True)
+    return saved
+
+
+def _select_interesting_item(window: MainWindow) -> None:
+    """Select the item with the most extracted records, so the preview shows a thread."""
+    model = window.evidence.model
+    if model is None or model.rowCount() == 0:
+        return
+    best, best_score = 0, -1
+    for row in range(min(model.rowCount(), 200)):
+        record = model.row(row)
+        score = int(record[5] or 0) * 10 + (1 if str(record[1]).startswith("image/") else 0)
+        if score > best_score:
+            best, best_score = row, score
+    window.evidence.table.selectRow(best)
+
+
+def _busiest_account_row(window: MainWindow) -> int:
+    table = window.people.table
+    counts = []
+    for r in range(table.rowCount()):
+        cell = table.item(r, 5)
+        counts.append(int(cell.text() or 0) if cell is not None else 0)
+    return counts.index(max(counts)) if counts else 0

@@ -1,0 +1,345 @@
+"""The main window: navigation, screens, status bar, and the actions that call the core."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from chain_of_custody import keys
+from chain_of_custody.case import Case
+from chain_of_custody.errors import ExaminerKeyError
+from chain_of_custody.keys import Signer
+from chain_of_custody.ledger import NewEntry
+from chain_of_custody.verify import VerifyReport, verify_case
+from workstation import queries
+from workstation.gui.lane import Job, Lane
+from workstation.gui.screens.cases import CasesScreen
+from workstation.gui.screens.evidence import EvidenceScreen
+from workstation.gui.screens.ingest import IngestScreen
+from workstation.gui.screens.ledger import LedgerScreen
+from workstation.gui.screens.people import PeopleScreen
+from workstation.ingest import IngestCancelled, IngestOptions, IngestSummary, ingest_paths
+
+SCREENS = ["Cases", "Ingest", "Evidence", "People", "Ledger"]
+BADGE = "padding: 2px 8px; border-radius: 4px; color: white; background: {};"
+
+
+class MainWindow(QMainWindow):
+    """The workstation window. ``lane`` runs all case work off the GUI thread."""
+
+    def __init__(self, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or QSettings("evidence-workstation", "workstation")
+        self.lane = Lane()
+        self.lane.error.connect(self._report_error)
+        self.case: Case | None = None
+        self.signer: Signer | None = None
+        self.tz = "Europe/London"
+        self.verified_size: int | None = None
+        self.setWindowTitle("Evidence workstation")
+
+        self.nav = QListWidget()
+        self.nav.addItems(SCREENS)
+        self.nav.setFixedWidth(150)
+        self.nav.setStyleSheet(
+            "QListWidget { font-size: 14px; border: none; background: #f3f4f6; }"
+            "QListWidget::item { padding: 10px 12px; }"
+            "QListWidget::item:selected { background: #1f4e79; color: white; }"
+        )
+        self.stack = QStackedWidget()
+        self.cases = CasesScreen(self.settings)
+        self.ingest = IngestScreen()
+        self.evidence = EvidenceScreen()
+        self.people = PeopleScreen()
+        self.ledger = LedgerScreen()
+        for screen in (self.cases, self.ingest, self.evidence, self.people, self.ledger):
+            self.stack.addWidget(screen)
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.case_label = QLabel("No case open")
+        self.badge = QLabel("not verified")
+        self.busy = QLabel("")
+        self.statusBar().addWidget(self.case_label, 1)
+        self.statusBar().addPermanentWidget(self.busy)
+        self.statusBar().addPermanentWidget(self.badge)
+        self._set_badge(False, "no case")
+        self.lane.busy_changed.connect(lambda on: self.busy.setText("working…" if on else ""))
+
+        self.cases.create_requested.connect(self.create_case)
+        self.cases.open_requested.connect(self.open_case)
+        self.ingest.start_requested.connect(self.start_ingest)
+        self.ledger.verify_requested.connect(self.verify)
+        self._shortcuts()
+        self.nav.setCurrentRow(0)
+        geometry = self.settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 860)
+
+    # --- chrome ----------------------------------------------------------------------
+
+    def _shortcuts(self) -> None:
+        for text, key, slot in (
+            ("Cases", "Ctrl+1", lambda: self.nav.setCurrentRow(0)),
+            ("Ingest", "Ctrl+2", lambda: self.nav.setCurrentRow(1)),
+            ("Evidence", "Ctrl+3", lambda: self.nav.setCurrentRow(2)),
+            ("People", "Ctrl+4", lambda: self.nav.setCurrentRow(3)),
+            ("Ledger", "Ctrl+5", lambda: self.nav.setCurrentRow(4)),
+            ("Filter evidence", "Ctrl+F", self._focus_filter),
+            ("Refresh", "F5", self.refresh),
+        ):
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(key))
+            action.triggered.connect(slot)
+            self.addAction(action)
+
+    def _focus_filter(self) -> None:
+        self.nav.setCurrentRow(2)
+        self.evidence.filter.setFocus()
+
+    def _set_badge(self, ok: bool, text: str) -> None:
+        self.badge.setText(text)
+        self.badge.setStyleSheet(BADGE.format("#1b7f3b" if ok else "#8a8f98"))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.lane.shutdown()
+        if self.case is not None:
+            self.case.close()
+        super().closeEvent(event)
+
+    def _report_error(self, operation: str, message: str) -> None:
+        """Errors reach a dialog and, when a case is open, the ledger."""
+        QMessageBox.warning(self, f"{operation} failed", message)
+        if self.case is not None and self.signer is not None:
+            case, signer = self.case, self.signer
+            self.lane.submit(
+                Job(
+                    "record error",
+                    lambda: case.record(
+                        signer,
+                        [
+                            NewEntry(
+                                "operation.failed",
+                                case.case_id,
+                                {"operation": operation, "message": message[:2000]},
+                            )
+                        ],
+                    ),
+                )
+            )
+
+    # --- passphrase and examiner -------------------------------------------------------
+
+    def _passphrase(self, prompt: str) -> str | None:
+        if os.environ.get("EWS_PASSPHRASE"):
+            return os.environ["EWS_PASSPHRASE"]
+        text, ok = QInputDialog.getText(self, "Examiner key", prompt, QLineEdit.EchoMode.Password)
+        return text if ok and text else None
+
+    # --- actions (each calls the same core function as the CLI) -----------------------
+
+    def create_case(self, folder: str, urn: str, title: str, examiner: str, initials: str) -> None:
+        secret = self._passphrase(f"Passphrase for {examiner} ({initials}):")
+        if secret is None:
+            return
+
+        def work() -> tuple[Case, Signer]:
+            signer = keys.get_or_create_examiner(examiner, initials, secret)
+            return Case.create(Path(folder), urn=urn, title=title, signer=signer), signer
+
+        self.lane.submit(Job("Create case", work, on_done=self._case_ready))
+
+    def open_case(self, folder: str) -> None:
+        initials = keys.current_initials()
+
+        def work() -> tuple[Case, Signer | None]:
+            case = Case.open(Path(folder))
+            return case, None
+
+        def done(result: tuple[Case, Signer | None]) -> None:
+            case, _ = result
+            if initials and self.signer is None:
+                secret = self._passphrase(f"Passphrase for examiner {initials}:")
+                if secret is not None:
+                    try:
+                        self.signer = keys.unlock_examiner(initials, secret)
+                    except ExaminerKeyError as exc:
+                        QMessageBox.warning(self, "Examiner key", str(exc))
+            self._case_ready((case, self.signer))
+
+        self.lane.submit(Job("Open case", work, on_done=done))
+
+    def _case_ready(self, result: tuple[Case, Signer | None]) -> None:
+        case, signer = result
+        if self.case is not None:
+            self.case.close()
+        self.case, self.signer = case, signer or self.signer
+        info = case.info()
+        self.tz = info["tz"]
+        self.verified_size = None
+        self.cases.remember(str(case.folder))
+        examiner = f" · examiner {self.signer.identity.initials}" if self.signer else ""
+        self.case_label.setText(f"{info['urn']} · {info['title']} · {case.folder}{examiner}")
+        self.setWindowTitle(f"Evidence workstation — {info['urn']} {info['title']}")
+        self.evidence.load(case, self.tz)
+        self.ledger.load(case, self.tz)
+        self._load_people()
+        self._update_badge()
+        self.nav.setCurrentRow(2)
+
+    def _need_signer(self) -> Signer | None:
+        if self.signer is None:
+            QMessageBox.information(
+                self,
+                "Examiner",
+                "Unlock an examiner key first (open the case again and give the passphrase).",
+            )
+        return self.signer
+
+    def start_ingest(self, paths: list[str], source: str, tz: str, reason: str) -> None:
+        if self.case is None:
+            QMessageBox.information(self, "Ingest", "Create or open a case first.")
+            return
+        signer = self._need_signer()
+        if signer is None:
+            return
+        case, screen = self.case, self.ingest
+        options = IngestOptions(source=source, reason=reason, tz=tz)
+        screen.running(True)
+
+        def work() -> IngestSummary:
+            return ingest_paths(
+                case,
+                signer,
+                [Path(p) for p in paths],
+                options,
+                progress=screen.bridge.progressed.emit,
+                cancelled=screen.cancel_event.is_set,
+            )
+
+        def done(summary: IngestSummary) -> None:
+            screen.running(False)
+            screen.show_summary(summary)
+            self.refresh()
+
+        def failed(exc: BaseException, _trace: str) -> None:
+            screen.running(False)
+            message = "cancelled" if isinstance(exc, IngestCancelled) else str(exc)
+            screen.show_failure(message)
+            self.refresh()
+            if not isinstance(exc, IngestCancelled):
+                self._report_error("Ingest", message)
+
+        self.lane.submit(Job("Ingest", work, on_done=done, on_error=failed))
+
+    def verify(self) -> None:
+        if self.case is None:
+            return
+        case, signer = self.case, self.signer
+
+        def work() -> tuple[VerifyReport, int]:
+            report = verify_case(case)
+            if signer is not None:
+                case.record(
+                    signer,
+                    [
+                        NewEntry(
+                            "verify.run",
+                            case.case_id,
+                            {
+                                "result": "passed" if report.ok else "failed",
+                                "entries": report.entries,
+                                "items": report.items,
+                                "blobs": report.blobs,
+                                "blob_bytes": report.blob_bytes,
+                                "failures": len(report.failures),
+                            },
+                        )
+                    ],
+                )
+            return report, self._ledger_size(case)
+
+        def done(result: tuple[VerifyReport, int]) -> None:
+            report, size = result
+            self.verified_size = size if report.ok else None
+            self.ledger.show_report(report)
+            self.refresh()
+
+        self.ledger.state.setText("Verifying…")
+        self.lane.submit(Job("Verify", work, on_done=done))
+
+    @staticmethod
+    def _ledger_size(case: Case) -> int:
+        return sum(1 for _ in case.ledger_entries())
+
+    def refresh(self) -> None:
+        if self.case is None:
+            return
+        self.evidence.refresh()
+        self.ledger.refresh()
+        self._load_people()
+        self._update_badge()
+
+    def _update_badge(self) -> None:
+        case = self.case
+        if case is None:
+            return
+
+        def done(size: int) -> None:
+            ok = self.verified_size is not None and self.verified_size == size
+            self._set_badge(ok, "verified" if ok else "not verified since last change")
+
+        self.lane.submit(Job("Ledger size", lambda: self._ledger_size(case), on_done=done))
+
+    def _load_people(self) -> None:
+        case, tz = self.case, self.tz
+        if case is None:
+            return
+
+        def work() -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+            accounts = list(queries.iter_accounts(case))
+            by_sender: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for m in queries.iter_messages(case):
+                if m["sender"]["account_id"]:
+                    by_sender[m["sender"]["account_id"]].append(m)
+            return accounts, dict(by_sender)
+
+        self.lane.submit(
+            Job("Load accounts", work, on_done=lambda r: self.people.show_accounts(r[0], r[1], tz))
+        )
+
+    def wait_idle(self, app: Any, timeout_s: float = 60.0) -> None:
+        """Process events until the lane is idle (tours and tests)."""
+        deadline = time.monotonic() + timeout_s
+        while self.lane.busy and time.monotonic() < deadline:
+            app.processEvents()
+            time.sleep(0.01)
+        for _ in range(5):
+            app.processEvents()
+
+
+__all__ = ["MainWindow", "Qt"]
