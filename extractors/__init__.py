@@ -1,1 +1,7 @@
+"""Pure parsers: bytes in, typed records out (DESIGN.md §1, §5).
 
+Extractors register themselves on import; this list is the registry's only source
+(explicit, no scanning of the file system). Keep it sorted.
+"""
+
+from extractors import image_meta  # noqa: F401
