@@ -10,16 +10,43 @@ import sqlalchemy as sa
 
 from chain_of_custody import db
 from chain_of_custody.case import T_EXAMINER, T_ITEM, T_WARN, Case
-from chain_of_custody.models import AccountAvatar, AccountRecord, Extraction, MessageRecord
+from chain_of_custody.models import (
+    AccountAvatar,
+    AccountRecord,
+    Extraction,
+    ImageMetaRecord,
+    MessageRecord,
+)
+from extractors.image_meta import near_duplicates
 
 T_AVATAR = AccountAvatar.__table__  # type: ignore[attr-defined]
+T_IMAGE = ImageMetaRecord.__table__  # type: ignore[attr-defined]
 T_ACCOUNT = AccountRecord.__table__  # type: ignore[attr-defined]
 T_MESSAGE = MessageRecord.__table__  # type: ignore[attr-defined]
 T_EXTRACTION = Extraction.__table__  # type: ignore[attr-defined]
 
 
+def near_duplicate_map(case: Case, max_distance: int = 8) -> dict[str, list[dict[str, Any]]]:
+    """For each image item, the other images whose perceptual hash is within the distance."""
+    with db.read_connection(case.engine) as conn:
+        rows = conn.execute(
+            sa.select(T_IMAGE.c.item_id, T_IMAGE.c.phash, T_ITEM.c.sha256)
+            .join(T_ITEM, T_ITEM.c.id == T_IMAGE.c.item_id)
+            .where(T_IMAGE.c.case_id == case.case_id, T_IMAGE.c.phash.isnot(None))
+        ).all()
+    sha = {r.item_id: r.sha256 for r in rows}
+    found: dict[str, list[dict[str, Any]]] = {}
+    for a, b, distance in near_duplicates([(r.item_id, r.phash) for r in rows], max_distance):
+        if sha[a] == sha[b]:
+            continue  # the same bytes acquired twice: identical, not a near-duplicate
+        found.setdefault(a, []).append({"item_id": b, "sha256": sha[b], "distance": distance})
+        found.setdefault(b, []).append({"item_id": a, "sha256": sha[a], "distance": distance})
+    return found
+
+
 def iter_items(case: Case, batch: int = 5000) -> Iterator[dict[str, Any]]:
     """Every item in acquisition order, with its warnings, as ``ews items --json`` prints it."""
+    similar = near_duplicate_map(case)
     with db.read_connection(case.engine) as conn:
         initials = {
             r.key_id: r.initials
@@ -78,6 +105,7 @@ def iter_items(case: Case, batch: int = 5000) -> Iterator[dict[str, Any]]:
                     "ledger_seq": r.ledger_seq,
                     "extractors": extractors.get(r.id, []),
                     "warnings": warnings.get(r.id, []),
+                    "near_duplicates": similar.get(r.id, []),
                 }
             after = int(rows[-1].ledger_seq)
 
