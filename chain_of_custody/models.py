@@ -204,7 +204,7 @@ class MessageRecord(_RecordColumns, table=True):
 
     __tablename__ = "message_record"
     __table_args__ = (
-        Index("ix_message_record_time", "case_id", "sent_at_utc"),
+        Index("ix_message_record_time", "case_id", "sent_at_sort"),
         Index("ix_message_record_sender", "case_id", "sender_key"),
         Index("ix_message_record_thread", "case_id", "thread_id"),
     )
@@ -230,6 +230,9 @@ class MessageRecord(_RecordColumns, table=True):
     message_id: str | None = None
     direction: str | None = Field(default=None, max_length=16)
     received_chain: str = "[]"  # JSON list (email Received headers)
+    reactions: str = "[]"  # JSON list of JSON object texts
+    shares: str = "[]"  # JSON list of JSON object texts
+    sent_at_sort: str | None = Field(default=None, max_length=32)  # fixed-width, for ordering
 
 
 class CallRecord(_RecordColumns, table=True):

@@ -21,7 +21,11 @@ def phone_e164(raw: str | None, region: str = "GB") -> str | None:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_possible_number(number):
+    # Possible, not "valid": Ofcom's drama ranges (07700 900xxx) used in tests and
+    # training are not valid numbers, and a real suspect may use a fresh range. Numbers
+    # possible only locally (too short without an area code) are refused.
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    if reason != phonenumbers.ValidationResult.IS_POSSIBLE:
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

@@ -91,6 +91,11 @@ class Message(Record):
     message_id: str | None = None
     direction: str | None = None  # "incoming" | "outgoing" when the source says
     received_chain: tuple[str, ...] = ()  # email: the Received headers, in header order
+    # Reactions to this message, each a canonical JSON object text:
+    # {"actor": name as written, "reaction": emoji or word[, "at": RFC 3339 UTC]}.
+    reactions: tuple[str, ...] = ()
+    # Shared links, each a canonical JSON object text: {"link": url[, "share_text": text]}.
+    shares: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

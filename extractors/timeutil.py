@@ -16,11 +16,28 @@ class Resolved:
 
 
 def format_utc(moment: datetime) -> str:
-    """RFC 3339 UTC with Z; microseconds only when present."""
+    """RFC 3339 UTC with Z and only the precision the moment has: s, ms or µs.
+
+    Strings of different precision do not sort as instants ('.' < 'Z'); order by
+    ``sort_key`` instead.
+    """
     moment = moment.astimezone(UTC)
-    if moment.microsecond:
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if not moment.microsecond:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if moment.microsecond % 1000 == 0:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def sort_key(utc_text: str | None) -> str | None:
+    """A fixed-width form of an RFC 3339 UTC text (microseconds), for ordering by string."""
+    if not utc_text:
+        return None
+    try:
+        moment = datetime.fromisoformat(utc_text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def zone(name: str) -> ZoneInfo:

@@ -43,6 +43,7 @@ from extractors.records import (
     Record,
     record_to_canonical,
 )
+from extractors.timeutil import sort_key
 
 T_EXTRACTION = Extraction.__table__  # type: ignore[attr-defined]
 TABLES: dict[type[Record], Any] = {
@@ -52,7 +53,15 @@ TABLES: dict[type[Record], Any] = {
     ImageMeta: ImageMetaRecord.__table__,  # type: ignore[attr-defined]
 }
 CHUNK_ROWS = 2000
-_JSON_LISTS = {"recipients", "flags", "attachments", "screenshot_evidence", "received_chain"}
+_JSON_LISTS = {
+    "recipients",
+    "flags",
+    "attachments",
+    "screenshot_evidence",
+    "received_chain",
+    "reactions",
+    "shares",
+}
 
 
 @dataclass
@@ -90,6 +99,8 @@ def record_row(record: Record, base: dict[str, Any], ordinal: int) -> dict[str, 
         row[name] = json.dumps(list(value), ensure_ascii=False) if name in _JSON_LISTS else value
     if isinstance(record, Account):
         row["account_key"] = record.key
+    elif isinstance(record, Message):
+        row["sent_at_sort"] = sort_key(record.sent_at_utc)
     return row
 
 

@@ -204,8 +204,8 @@ def iter_messages(case: Case) -> Iterator[dict[str, Any]]:
             .join(T_ITEM, T_ITEM.c.id == T_MESSAGE.c.item_id)
             .where(T_MESSAGE.c.case_id == case.case_id)
             .order_by(
-                T_MESSAGE.c.sent_at_utc.is_(None),
-                T_MESSAGE.c.sent_at_utc,
+                T_MESSAGE.c.sent_at_sort.is_(None),
+                T_MESSAGE.c.sent_at_sort,
                 T_ITEM.c.ledger_seq,
                 T_MESSAGE.c.ordinal,
             )
@@ -232,6 +232,8 @@ def iter_messages(case: Case) -> Iterator[dict[str, Any]]:
                 "direction": r.direction,
                 "recipients": json.loads(r.recipients),
                 "received_chain": json.loads(r.received_chain),
+                "reactions": [json.loads(x) for x in json.loads(r.reactions)],
+                "shares": [json.loads(x) for x in json.loads(r.shares)],
                 "sender": {
                     "account_id": r.sender_key,
                     "identifier": r.sender_identifier,

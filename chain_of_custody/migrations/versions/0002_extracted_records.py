@@ -175,6 +175,9 @@ def upgrade() -> None:
     sa.Column('message_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('direction', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
     sa.Column('received_chain', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('reactions', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('shares', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('sent_at_sort', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['case_info.id'], ),
     sa.ForeignKeyConstraint(['extraction_id'], ['extraction.id'], ),
     sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
@@ -183,7 +186,7 @@ def upgrade() -> None:
     with op.batch_alter_table('message_record', schema=None) as batch_op:
         batch_op.create_index('ix_message_record_sender', ['case_id', 'sender_key'], unique=False)
         batch_op.create_index('ix_message_record_thread', ['case_id', 'thread_id'], unique=False)
-        batch_op.create_index('ix_message_record_time', ['case_id', 'sent_at_utc'], unique=False)
+        batch_op.create_index('ix_message_record_time', ['case_id', 'sent_at_sort'], unique=False)
 
 
 
