@@ -4,4 +4,4 @@ Extractors register themselves on import; this list is the registry's only sourc
 (explicit, no scanning of the file system). Keep it sorted.
 """
 
-from extractors import image_meta, whatsapp_txt  # noqa: F401
+from extractors import facebook_json, image_meta, instagram_json, whatsapp_txt  # noqa: F401
