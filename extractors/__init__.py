@@ -4,4 +4,10 @@ Extractors register themselves on import; this list is the registry's only sourc
 (explicit, no scanning of the file system). Keep it sorted.
 """
 
-from extractors import facebook_json, image_meta, instagram_json, whatsapp_txt  # noqa: F401
+from extractors import (  # noqa: F401
+    facebook_json,
+    image_meta,
+    instagram_json,
+    sms_backup_xml,
+    whatsapp_txt,
+)

@@ -114,7 +114,8 @@ class Call(Record):
     tz_assumed: bool = False
     flags: tuple[str, ...] = ()
     duration_s: int | None = None
-    direction: str | None = None  # incoming | outgoing | missed | rejected | blocked | unknown
+    # incoming | outgoing | missed | rejected | blocked | voicemail | answered_other | unknown
+    direction: str | None = None
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,7 @@ FLAGS = frozenset(
         "text_fixed",  # text was repaired (mojibake, invisible marks, surrogates); raw kept
         "out_of_order",  # earlier than the message before it in the file
         "truncated",  # the source ended inside this record
+        "not_sent",  # a draft, queued or failed message: not known to have been sent
     }
 )
 

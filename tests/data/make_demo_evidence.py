@@ -29,16 +29,16 @@ WHATSAPP = """\
 """
 
 SMS_XML = """<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>
-<smses count="3" backup_set="demo" backup_date="1758300000000" type="full">
-  <sms protocol="0" address="+44 7700 900987" date="1757883600000" type="1" subject="null"
+<smses count="3" backup_set="demo" backup_date="1789925400000" type="full">
+  <sms protocol="0" address="+44 7700 900987" date="1789419600000" type="1" subject="null"
        body="new number, it's Dan. pick up" toa="null" sc_toa="null" service_center="null"
-       read="1" status="-1" locked="0" date_sent="1757883598000" readable_date="14 Sep 2026 22:00:00"
+       read="1" status="-1" locked="0" date_sent="1789419598000" readable_date="14 Sep 2026 22:00:00"
        contact_name="(Unknown)" />
-  <sms protocol="0" address="07700900987" date="1757887200000" type="1" subject="null"
+  <sms protocol="0" address="07700900987" date="1789423200000" type="1" subject="null"
        body="Why won't you answer" toa="null" sc_toa="null" service_center="null" read="1"
-       status="-1" locked="0" date_sent="1757887199000" readable_date="14 Sep 2026 23:00:00"
+       status="-1" locked="0" date_sent="1789423199000" readable_date="14 Sep 2026 23:00:00"
        contact_name="(Unknown)" />
-  <sms protocol="0" address="07700900987" date="1757890800000" type="2" subject="null"
+  <sms protocol="0" address="07700900987" date="1789426800000" type="2" subject="null"
        body="Leave me alone" toa="null" sc_toa="null" service_center="null" read="1"
        status="-1" locked="0" date_sent="0" readable_date="15 Sep 2026 00:00:00"
        contact_name="(Unknown)" />
