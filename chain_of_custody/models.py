@@ -232,6 +232,7 @@ class MessageRecord(_RecordColumns, table=True):
     received_chain: str = "[]"  # JSON list (email Received headers)
     reactions: str = "[]"  # JSON list of JSON object texts
     shares: str = "[]"  # JSON list of JSON object texts
+    forwarded_from: str | None = None
     sent_at_sort: str | None = Field(default=None, max_length=32)  # fixed-width, for ordering
 
 

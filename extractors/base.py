@@ -39,10 +39,25 @@ class Source:
     # Every member of the same archive (this one included), in archive order; empty for a
     # file that is not inside an archive. Media and profile pictures are found here.
     siblings: tuple[Sibling, ...] = ()
+    # Reads another member of the same archive by its member path (e.g. a Discord
+    # channel.json beside messages.json); None when the pipeline offers no such access.
+    sibling_opener: Callable[[str], BinaryIO] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def open(self) -> BinaryIO:
         """The item's bytes, read-only."""
         return self.opener()
+
+    def open_sibling(self, member: str) -> BinaryIO:
+        """The bytes of another member of the same archive.
+
+        Raises:
+            KeyError: no such member, or sibling access is not available.
+        """
+        if self.sibling_opener is None:
+            raise KeyError(member)
+        return self.sibling_opener(member)
 
     def locate(
         self, *, line: int | None = None, offset: int | None = None, pointer: str | None = None

@@ -96,6 +96,7 @@ class Message(Record):
     reactions: tuple[str, ...] = ()
     # Shared links, each a canonical JSON object text: {"link": url[, "share_text": text]}.
     shares: tuple[str, ...] = ()
+    forwarded_from: str | None = None  # the original author as written, when forwarded
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,7 @@ FLAGS = frozenset(
         "out_of_order",  # earlier than the message before it in the file
         "truncated",  # the source ended inside this record
         "not_sent",  # a draft, queued or failed message: not known to have been sent
+        "forwarded",  # forwarded from someone else: the words are not the sender's own
     }
 )
 

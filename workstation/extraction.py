@@ -13,7 +13,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 
@@ -130,6 +130,11 @@ class ItemExtractor:
         store = self.case.store
         with store.open_blob(item.sha256) as f:
             head = f.read(1 << 16)
+        by_member = {s.member: s.sha256 for s in siblings}
+
+        def open_sibling(member: str) -> BinaryIO:
+            return store.open_blob(by_member[member])  # KeyError when not a member
+
         return Source(
             sha256=item.sha256,
             name=item.name,
@@ -140,6 +145,7 @@ class ItemExtractor:
             opener=lambda: store.open_blob(item.sha256),
             member=item.member,
             siblings=siblings,
+            sibling_opener=open_sibling if siblings else None,
         )
 
     def run(

@@ -234,6 +234,7 @@ def iter_messages(case: Case) -> Iterator[dict[str, Any]]:
                 "received_chain": json.loads(r.received_chain),
                 "reactions": [json.loads(x) for x in json.loads(r.reactions)],
                 "shares": [json.loads(x) for x in json.loads(r.shares)],
+                "forwarded_from": r.forwarded_from,
                 "sender": {
                     "account_id": r.sender_key,
                     "identifier": r.sender_identifier,

@@ -177,6 +177,7 @@ def upgrade() -> None:
     sa.Column('received_chain', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('reactions', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('shares', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('forwarded_from', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('sent_at_sort', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['case_info.id'], ),
     sa.ForeignKeyConstraint(['extraction_id'], ['extraction.id'], ),

@@ -1,0 +1,111 @@
+"""WhatsApp ingest against the parsers people already use, on one generated file, one run.
+
+The target (issue "Extractors I"): full `ews ingest` of a 1,000,000-message export (hash,
+store, parse, database, ledger) in at most 0.7x the time whatstk's `df_from_whatsapp` needs
+only to parse it; chat-miner's parse time is reported beside it. Peak memory of the ingest
+must stay under 1 GB. whatstk and chat-miner are benchmark-only dependencies
+(`pip install '.[bench]'`); nothing of theirs is shipped.
+
+Usage: python bench/bench_whatsapp.py [--messages 1000000] [--out bench/out]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+EWS = str(BIN / "ews")
+HERE = Path(__file__).resolve().parent
+
+WHATSTK = """
+import sys, time
+from whatstk import df_from_whatsapp
+t = time.perf_counter()
+df = df_from_whatsapp(sys.argv[1], hformat="%d/%m/%Y, %H:%M - %name:", max_size=None)
+print(time.perf_counter() - t, len(df))
+"""
+CHATMINER = """
+import sys, time
+from chatminer.chatparsers import WhatsAppParser
+t = time.perf_counter()
+parser = WhatsAppParser(sys.argv[1])
+parser.parse_file()
+df = parser.parsed_messages.get_df()
+print(time.perf_counter() - t, len(df))
+"""
+
+
+def run_with_rss(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{err}")
+    return seconds, usage.ru_maxrss * 1024, out
+
+
+def parser_seconds(script: str, path: Path) -> tuple[float, int, int]:
+    """(parse seconds as the library measures them, rows, peak RSS)."""
+    _, rss, out = run_with_rss([sys.executable, "-c", script, str(path)], dict(os.environ))
+    seconds, rows = out.split()
+    return float(seconds), int(rows), rss
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--messages", type=int, default=1_000_000)
+    ap.add_argument("--out", type=Path, default=Path("bench/out"))
+    args = ap.parse_args()
+    work = args.out / "whatsapp-work"
+    if work.exists():
+        subprocess.run(["chmod", "-R", "u+w", str(work)], check=True)
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    chat = work / "WhatsApp Chat with Bench.txt"
+    subprocess.run([sys.executable, str(HERE / "gen_whatsapp.py"), str(chat),
+                    "--messages", str(args.messages)], check=True, stdout=subprocess.DEVNULL)
+    env = {**os.environ, "EWS_DATA_DIR": str(work / "keys"), "EWS_PASSPHRASE": "bench",
+           "EWS_EXAMINER": "BE"}
+    case = work / "case"
+    subprocess.run([EWS, "init", str(case), "--urn", "01BE0000002", "--title", "bench",
+                    "--examiner", "Bench Examiner", "--initials", "BE"], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    whatstk_s, whatstk_rows, whatstk_rss = parser_seconds(WHATSTK, chat)
+    chatminer_s, chatminer_rows, chatminer_rss = parser_seconds(CHATMINER, chat)
+    ingest_s, ingest_rss, _ = run_with_rss([EWS, "ingest", str(case), str(chat)], env)
+    with sqlite3.connect(f"file:{case / 'case.sqlite'}?mode=ro", uri=True) as db:
+        messages = db.execute("SELECT count(*) FROM message_record").fetchone()[0]
+    result = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "file_mb": round(chat.stat().st_size / 1e6, 1),
+        "messages_generated": args.messages,
+        "ews_ingest": {"seconds": round(ingest_s, 2), "messages": messages,
+                       "messages_per_s": round(messages / ingest_s),
+                       "peak_rss_MB": round(ingest_rss / 1e6)},
+        "whatstk_parse": {"seconds": round(whatstk_s, 2), "rows": whatstk_rows,
+                          "peak_rss_MB": round(whatstk_rss / 1e6)},
+        "chatminer_parse": {"seconds": round(chatminer_s, 2), "rows": chatminer_rows,
+                            "peak_rss_MB": round(chatminer_rss / 1e6)},
+        "ratio_ingest_to_whatstk": round(ingest_s / whatstk_s, 3),
+    }
+    subprocess.run(["chmod", "-R", "u+w", str(work)], check=True)
+    shutil.rmtree(work)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "whatsapp.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
