@@ -358,7 +358,7 @@ def _sent_time(msg: MIMEPart, chain: tuple[str, ...], tz_name: str, notes: list[
             return found
         problem = f"Date {raw!r} unreadable"
     else:
-        problem = "no Date header"
+        problem = "no Date header" if raw is None else "empty Date header"
     for hop in chain:
         stamp = hop.rpartition(";")[2].strip()
         found = parse_date(stamp, tz_name, notes) if stamp else None

@@ -179,20 +179,35 @@ FLAGS = frozenset(
 )
 
 
+_FIELD_NAMES: dict[type[Record], tuple[str, ...]] = {}
+
+
+def field_names(kind: type[Record]) -> tuple[str, ...]:
+    """The dataclass field names of a record type, in declaration order (cached)."""
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(kind))
+    return names
+
+
 def record_to_canonical(record: Record) -> dict[str, Any]:
-    """The record as a plain dict (for hashing, JSON and the database); bytes as SHA-256."""
+    """The record as a plain dict (for hashing, JSON and the database); bytes as SHA-256.
+
+    Absent values (None) are left out; tuples become lists; the locator is an object.
+    """
     out: dict[str, Any] = {"type": record.record_type}
-    for f in fields(record):
-        value = getattr(record, f.name)
-        if f.name == "locator":
+    values = record.__dict__
+    for name in field_names(type(record)):
+        value = values[name]
+        if name == "locator":
             value = {k: v for k, v in value.__dict__.items() if v is not None}
         elif isinstance(value, bytes):
-            out[f"{f.name}_sha256"] = hashlib.sha256(value).hexdigest()
-            out[f"{f.name}_size"] = len(value)
+            out[f"{name}_sha256"] = hashlib.sha256(value).hexdigest()
+            out[f"{name}_size"] = len(value)
             continue
         elif isinstance(value, tuple):
             value = list(value)
         if value is None:
             continue
-        out[f.name] = value
+        out[name] = value
     return out

@@ -75,11 +75,33 @@ class ExtractionSummary:
     derived: int = 0
 
 
-@dataclass
 class _Pending:
-    """Rows of one record type waiting to be inserted."""
+    """Rows of one record table waiting to be inserted, as tuples in column order.
 
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    Inserted with the driver's executemany: at hundreds of thousands of records per item,
+    building and compiling a statement per row costs more than parsing the evidence.
+    """
+
+    def __init__(self, table: Any, dialect: str) -> None:
+        self.columns = [c.name for c in table.columns if c.name != "id"]
+        mark = "?" if dialect == "sqlite" else "%s"
+        self.sql = (
+            f"INSERT INTO {table.name} ({', '.join(self.columns)}) "
+            f"VALUES ({', '.join([mark] * len(self.columns))})"
+        )
+        self.rows: list[tuple[Any, ...]] = []
+        self._no_nul = dialect == "postgresql"
+
+    def add(self, row: dict[str, Any]) -> None:
+        values = tuple(row.get(c) for c in self.columns)
+        if self._no_nul:
+            # PostgreSQL text cannot hold NUL; show it as U+2400 in the database view. The
+            # record's canonical form (and the Merkle root in the ledger) keeps the NUL.
+            values = tuple(v.replace("\x00", "\u2400") if isinstance(v, str) else v for v in values)
+        self.rows.append(values)
+
+
+_EMPTY_LIST = "[]"
 
 
 def record_row(record: Record, base: dict[str, Any], ordinal: int) -> dict[str, Any]:
@@ -96,7 +118,9 @@ def record_row(record: Record, base: dict[str, Any], ordinal: int) -> dict[str, 
     for name, value in record.__dict__.items():
         if name == "locator":
             continue
-        row[name] = json.dumps(list(value), ensure_ascii=False) if name in _JSON_LISTS else value
+        if name in _JSON_LISTS:
+            value = json.dumps(list(value), ensure_ascii=False) if value else _EMPTY_LIST
+        row[name] = value
     if isinstance(record, Account):
         row["account_key"] = record.key
     elif isinstance(record, Message):
@@ -156,7 +180,8 @@ class ItemExtractor:
         extraction_id = str(uuid.uuid4())
         base = {"case_id": self.case.case_id, "extraction_id": extraction_id, "item_id": item.id}
         tree = merkle.MerkleTree()
-        pending: dict[type[Record], _Pending] = {t: _Pending() for t in TABLES}
+        dialect = self.case.engine.dialect.name
+        pending = {kind: _Pending(table, dialect) for kind, table in TABLES.items()}
         derived: list[Acquisition] = []
         warnings: list[str] = []
         status, error = "complete", None
@@ -221,7 +246,7 @@ class ItemExtractor:
         kind = type(record)
         if kind not in TABLES:
             raise TypeError(f"unknown record type {kind.__name__}")
-        pending[kind].rows.append(record_row(record, base, ordinal))
+        pending[kind].add(record_row(record, base, ordinal))
         if len(pending[kind].rows) >= CHUNK_ROWS:
             self._flush(writer, pending, kind)
 
@@ -229,10 +254,10 @@ class ItemExtractor:
     def _flush(
         writer: CaseWriter, pending: dict[type[Record], _Pending], kind: type[Record]
     ) -> None:
-        rows = pending[kind].rows
-        if rows:
-            writer.conn.execute(sa.insert(TABLES[kind]), rows)
-            pending[kind].rows = []
+        batch = pending[kind]
+        if batch.rows:
+            writer.conn.exec_driver_sql(batch.sql, batch.rows)
+            batch.rows = []
 
     def _stage_derived(self, item: Any, record: DerivedFile, label: str) -> Acquisition:
         staged = self.case.store.stage(iter([record.data]))

@@ -390,6 +390,8 @@ def test_missing_date_without_received_has_no_time() -> None:
         ("time_unparsed",),
     )
     assert _warnings(records) == ["no Date header; no time"]
+    records = _eml(_mail("Date: \nSubject: s\n", date=""))
+    assert _warnings(records) == ["empty Date header; no time"]
 
 
 # --- bodies and attachments ---------------------------------------------------------------
