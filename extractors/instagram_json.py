@@ -3,8 +3,8 @@
 Thread pages (``messages/inbox|message_requests/<slug>_<id>/message_N.json``, old layout or
 under ``your_instagram_activity/``; truncated file names such as ``messa.json`` accepted)
 have the Facebook shape and mojibake and are read by the Facebook reader
-(``extractors.facebook_json``: same thread ids, attachments, reaction/share annotations and
-kinds; see its docstring), with platform ``instagram``.
+(``extractors._dyi_thread``: same thread ids, attachments, ``reactions``/``shares`` and kinds;
+see the ``facebook_json`` docstring), with platform ``instagram``.
 
 Two more members name accounts, so an @username can be set beside the display names that
 messages carry (the export gives no join key between the two; none is guessed):
@@ -28,19 +28,11 @@ import re
 from collections.abc import Iterator
 from typing import ClassVar
 
+from extractors._dyi_archive import SiblingIndex, dyi_platform, looks_like_thread
+from extractors._dyi_json import VALUE_LIMIT, JsonDamage, JsonScanner, load_value, read_header
+from extractors._dyi_mojibake import clean
+from extractors._dyi_thread import extract_thread
 from extractors.base import Context, Source
-from extractors.facebook_json import (
-    VALUE_LIMIT,
-    JsonDamage,
-    JsonScanner,
-    SiblingIndex,
-    clean,
-    dyi_platform,
-    extract_thread,
-    load_value,
-    looks_like_thread,
-    read_header,
-)
 from extractors.identifiers import email_key, phone_e164
 from extractors.records import Account, Record
 from extractors.registry import register
@@ -160,7 +152,7 @@ class InstagramJsonExtractor:
     """Instagram DYI thread pages, the owner's personal information and relationship lists."""
 
     name: ClassVar[str] = "instagram_json"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
     description: ClassVar[str] = (
         "Instagram 'Download your information' JSON: message threads (mojibake repaired), "
         "owner's personal information, followers/following/blocked usernames"

@@ -15,19 +15,31 @@ examiner stated (``tz_assumed``, DST flags). U+200E/U+200F are removed from text
 (matched to the other members of the zip), omitted media, deleted and edited markers,
 missed calls, locations. System lines are known by the header shape (no ``Name: ``), or on
 iOS by a leading U+200E before known system wording (iOS writes them as if from someone).
+
+Private modules: ``_whatsapp_lines`` (decoding), ``_whatsapp_grammar`` (header patterns,
+layout and date order), ``_whatsapp_markers`` (body markers, sender split, member matching).
 """
 
 from __future__ import annotations
 
-import io
 import re
-import unicodedata
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import BinaryIO, ClassVar
+from typing import ClassVar
 
+from extractors._whatsapp_grammar import (
+    Layout,
+    date_fields,
+    date_of,
+    header_shape,
+    learn_layout,
+    match_header,
+)
+from extractors._whatsapp_lines import MAX_LINE as MAX_LINE  # re-export: tests
+from extractors._whatsapp_lines import Line, read_lines
+from extractors._whatsapp_markers import E2E, MARKS, classify, match_member, split_sender
 from extractors.base import Context, Source
 from extractors.identifiers import phone_e164
 from extractors.records import Account, Locator, Message, Record
@@ -35,16 +47,8 @@ from extractors.registry import register
 from extractors.timeutil import Resolved, local_to_utc, zone
 
 PLATFORM = "whatsapp"
-MAX_LINE = 1 << 20  # bytes of one line kept as text; the rest is skipped with a warning
 MAX_BODY = 4 << 20  # characters of one message kept; further lines are dropped with a warning
 MAX_LINE_WARNINGS = 100  # per kind of line problem; the rest are counted in one warning
-_MARKS = "\u200e\u200f"
-# Bidi controls the exporting phone wraps names and numbers in: not part of the name.
-_NAME_CONTROLS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069 "
-_MONTH_FIRST_REGIONS = frozenset({"US", "PH"})
-_ORDERS = ("dmy", "mdy", "ymd", "ydm", "dym", "myd")
-_RANK_DAY_FIRST = ("dmy", "dym", "ymd", "mdy", "myd", "ydm")
-_RANK_MONTH_FIRST = ("mdy", "myd", "ymd", "dmy", "dym", "ydm")
 _CHAT_PREFIXES = (  # English forms seen; the others are unverified localisations
     "WhatsApp Chat with ",
     "WhatsApp Chat - ",
@@ -54,85 +58,7 @@ _CHAT_PREFIXES = (  # English forms seen; the others are unverified localisation
     "Discussion WhatsApp avec ",
     "Chat WhatsApp con ",
 )
-
-_HEADER = re.compile(
-    r"[\u200e\u200f\ufeff]*"
-    r"(?P<stamp>(?P<br>\[)?"
-    r"(?P<d1>\d{1,4})(?P<ds>[/.\-]) ?(?P<d2>\d{1,4})(?P=ds) ?(?P<d3>\d{1,4})(?P<dot>\.)?"
-    r"(?:,[ \u00a0]?|[ \u00a0])(?:klo[ \u00a0])?"
-    r"(?P<h>\d{1,2})[:.](?P<mi>\d{2})(?:[:.](?P<s>\d{2}))?"
-    r"(?:[ \u00a0\u202f]?(?P<ap>[aApP])\.?[ \u00a0\u202f]?[mM]\.?(?![^\W\d_]))?"
-    r"(?(br)\]))"
-    r"(?P<tail>(?(br)[ \u00a0]?|(?:[ \u00a0]-[ \u00a0]|:[ \u00a0]|[ \u00a0])))"
-)
-_EDITED_MARKERS = ("<This message was edited>", "<This message was edited.>")
-_DELETED = re.compile(r"(?:This message was deleted|You deleted this message|Message deleted)\.?")
-_ATTACHED = re.compile(r"(?m)<attached: (?P<f>[^<>\n]+)>[ \u00a0]*$")
-_ATTACHED_OLD = re.compile(r"(?P<f>\S[^\n<>]*?) <attached>")
-_FILE_ATTACHED = re.compile(
-    r"(?P<f>[^\n]+?) \((?:file attached|Datei angehängt|archivo adjunto"
-    r"|arquivo anexado|fichier joint)\)"  # the last two unverified
-)
-_MEDIA_OMITTED = re.compile(
-    r"<(?:Media omitted|Multimédia omitido|Mídia omitida|Medien ausgeschlossen"
-    r"|Video message omitted|Video note omitted)>",
-    re.IGNORECASE,
-)
-_IOS_OMITTED = re.compile(
-    r"(?:(?:(?P<doc>.+?) (?:• \d+ pages? )?)?document|(?P<card>Contact card)"
-    r"|image|video|audio|sticker|GIF|video note) omitted",
-    re.IGNORECASE,
-)
-_CALL = re.compile(
-    r"(?:Missed (?:group )?(?:voice|video) call|(?:Group )?(?:Voice|Video) call)(?:[,.] .{0,60})?"
-)
-_LOCATION = re.compile(r"(?:live )?location: https?://\S+.*|live location shared", re.IGNORECASE)
-_E2E = re.compile(
-    r"(?:Messages and calls are end-to-end encrypted|Messages to this (?:group|chat) are now"
-    r" secured with end-to-end encryption)"
-)
-_PASSIVE = re.compile(
-    r"(?:.+ (?:were|was) added.*|You're (?:now|no longer) an admin|Your security code with .+"
-    r"|Disappearing messages .+|This (?:chat|business) .+)\.?"
-)
-_ACTOR = re.compile(
-    r"(?P<a>.+?) (?:created (?:the )?group [\"“]|(?:added|removed) (?!this)"
-    r"|left(?: the group)?\.?$|joined using (?:this|a) group's invite link"
-    r"|changed (?:the subject|the group (?:name|description|settings)|this group's"
-    r"|their phone number|to \+|the message timer)|deleted this group's"
-    r"|turned (?:on|off) disappearing messages|reset this group's invite link"
-    r"|pinned a message|(?:blocked|unblocked) this (?:contact|business))"
-)
-_TIGHT_COLON = re.compile(r"(?P<name>[^:\"“”\n]+):(?P<body>\S.*|)", re.DOTALL)
 _PHONE = re.compile(r"\+?[0-9][0-9 ()\-.\u00a0\u202f\u2011]{5,}[0-9]")
-
-
-@dataclass
-class _ShapeStats:
-    """What the first pass learns about one header layout."""
-
-    count: int = 0
-    first_line: int = 0
-    invalid: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_ORDERS, 0))
-    long_positions: set[int] = field(default_factory=set)  # fields written with 4 digits
-
-
-@dataclass
-class _Layout:
-    """The file's header layout and date order, decided from all its headers."""
-
-    shape: tuple[object, ...]
-    order: str
-    order_assumed: bool
-
-
-@dataclass
-class _Line:
-    number: int
-    text: str
-    size: int
-    problem: str | None = None
-    cut: bool = False  # the file ended inside a character
 
 
 @dataclass
@@ -147,16 +73,6 @@ class _Pending:
     chars: int = 0
     dropped: int = 0
     cut: bool = False
-
-
-@dataclass
-class _Body:
-    kind: str
-    text: str
-    files: tuple[str, ...] = ()
-    match_siblings: bool = False
-    edited: bool = False
-    actor: str | None = None
 
 
 class WhatsAppTxtExtractor:
@@ -176,7 +92,7 @@ class WhatsAppTxtExtractor:
     def extract(self, source: Source, ctx: Context) -> Iterator[Record]:
         """Two passes: learn the layout and date order, then yield accounts and messages."""
         zone(ctx.tz)  # an unknown zone is the examiner's error: raise before any record
-        layout = _learn_layout(source, ctx)
+        layout = learn_layout(source, ctx)
         if layout is None:
             yield ctx.warn(source.locate(line=1), "no WhatsApp message header found")
             return
@@ -192,151 +108,19 @@ def _sniff(source: Source) -> bool:
     else:
         text = head.decode("utf-8", "replace")
     lines = [ln for ln in text.lstrip("\ufeff").splitlines()[:200] if ln.strip()]
-    headers = [m for m in map(_match, lines) if m is not None]
+    headers = [m for m in map(match_header, lines) if m is not None]
     lowered = f"{source.name} {source.path}".lower()
     if "whatsapp" in lowered or source.name == "_chat.txt":
         return bool(headers)  # named as an export: a damaged first line is no reason to refuse
-    if _match(lines[0] if lines else "") is None:
+    if match_header(lines[0] if lines else "") is None:
         return False
     if not source.name.lower().endswith(".txt") or len(headers) < 2:
         return False
     # Without the name, ask for something logs rarely have: Android's " - ", a / or . date,
     # or the encryption notice.
     return any(m["tail"] == " - " or m["ds"] != "-" for m in headers) or any(
-        _E2E.search(ln) for ln in lines
+        E2E.search(ln) for ln in lines
     )
-
-
-def _match(text: str) -> re.Match[str] | None:
-    m = _HEADER.match(text)
-    if m is None or (m["tail"] in (" ", "\u00a0") and not m["br"] and not m["dot"]):
-        return None  # a bare space after the time only follows a "13. 6. 2018." date
-    return m
-
-
-def _shape(m: re.Match[str]) -> tuple[object, ...]:
-    tail = m["tail"].strip(" \u00a0") or " "
-    return (bool(m["br"]), m["ds"], tail, m["s"] is not None, m["ap"] is not None)
-
-
-def _fields(m: re.Match[str]) -> tuple[str, str, str]:
-    return (m["d1"], m["d2"], m["d3"])
-
-
-@lru_cache(maxsize=2048)
-def _date_of(fields: tuple[str, str, str], order: str) -> date | None:
-    parts = dict(zip(order, fields, strict=True))
-    y, mo, d = parts["y"], parts["m"], parts["d"]
-    if len(y) not in (2, 4) or len(mo) > 2 or len(d) > 2:
-        return None
-    try:
-        return date(int(y) + (2000 if len(y) == 2 else 0), int(mo), int(d))
-    except ValueError:
-        return None
-
-
-@lru_cache(maxsize=2048)
-def _invalid_orders(fields: tuple[str, str, str]) -> tuple[str, ...]:
-    return tuple(o for o in _ORDERS if _date_of(fields, o) is None)
-
-
-def _learn_layout(source: Source, ctx: Context) -> _Layout | None:
-    """First pass: the most used header layout and the date orders its headers allow."""
-    stats: dict[tuple[object, ...], _ShapeStats] = {}
-    with source.open() as f:
-        for line in _read_lines(f, source.head):
-            if line.number % 4096 == 0:
-                ctx.check_cancelled()
-            m = _match(line.text)
-            if m is None:
-                continue
-            st = stats.setdefault(_shape(m), _ShapeStats(first_line=line.number))
-            st.count += 1
-            fields = _fields(m)
-            for pos, value in enumerate(fields):
-                if len(value) == 4:
-                    st.long_positions.add(pos)
-            for order in _invalid_orders(fields):
-                st.invalid[order] += 1
-    if not stats:
-        return None
-    shape, best = min(stats.items(), key=lambda kv: (-kv[1].count, kv[1].first_line))
-    order, assumed = _decide_order(best, ctx.region.upper() in _MONTH_FIRST_REGIONS)
-    return _Layout(shape, order, assumed)
-
-
-def _decide_order(st: _ShapeStats, month_first: bool) -> tuple[str, bool]:
-    """The day/month/year order every header allows; (order, True) when more than one does."""
-    rank = _RANK_MONTH_FIRST if month_first else _RANK_DAY_FIRST
-    if st.long_positions:
-        tiers = [[o for o in _ORDERS if o[p] == "y"] for p in sorted(st.long_positions)]
-    else:  # two-digit years: year last is the usual layout, year first only if that fails
-        tiers = [["dmy", "mdy"], ["ymd", "ydm"], ["dym", "myd"]]
-    for tier in tiers:
-        fitting = [o for o in tier if st.invalid[o] == 0]
-        if fitting:
-            return min(fitting, key=rank.index), len(fitting) > 1
-    candidates = [o for tier in tiers for o in tier]
-    least = min(st.invalid[o] for o in candidates)
-    best = [o for o in candidates if st.invalid[o] == least]
-    return min(best, key=rank.index), len(best) > 1
-
-
-def _read_lines(f: BinaryIO, head: bytes) -> Iterator[_Line]:
-    """Lines without their ends, decoded; over-long lines cut, bad bytes replaced (noted)."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        yield from _read_utf16_lines(f)
-        return
-    number = 0
-    while raw := f.readline(MAX_LINE):
-        number += 1
-        size, problem = len(raw), None
-        ended = raw.endswith(b"\n")
-        if not ended and len(raw) == MAX_LINE:
-            skipped = 0
-            while more := f.readline(MAX_LINE):
-                skipped += len(more)
-                if more.endswith(b"\n"):
-                    break
-            if skipped:
-                size += skipped
-                problem = f"line longer than {MAX_LINE} bytes: {skipped} bytes after it skipped"
-        raw = raw.rstrip(b"\n").rstrip(b"\r")
-        cut = False
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            cut = not ended and exc.reason == "unexpected end of data" and exc.end == len(raw)
-            if problem is None or not cut:
-                text = raw.decode("utf-8", "replace")
-            else:  # cut by the length limit above, not damaged
-                text, cut = raw[: exc.start].decode("utf-8", "replace"), False
-            if problem is None:
-                problem = (
-                    "the file ends inside a UTF-8 character (truncated?)"
-                    if cut
-                    else "invalid UTF-8 bytes replaced by U+FFFD"
-                )
-        if number == 1:
-            text = text.removeprefix("\ufeff")
-        yield _Line(number, text, size, problem, cut)
-
-
-def _read_utf16_lines(f: BinaryIO) -> Iterator[_Line]:
-    """A re-saved UTF-16 file (WhatsApp writes UTF-8; Windows editors may not)."""
-    stream = io.TextIOWrapper(f, encoding="utf-16", errors="replace", newline="")
-    number = 0
-    while text := stream.readline(MAX_LINE):
-        number += 1
-        problem = None
-        if len(text) == MAX_LINE and not text.endswith("\n"):
-            while (more := stream.readline(MAX_LINE)) and not more.endswith("\n"):
-                pass
-            problem = f"line longer than {MAX_LINE} characters: the rest skipped"
-        text = text.rstrip("\n").rstrip("\r").removeprefix("\ufeff")
-        if problem is None and "\ufffd" in text:
-            problem = "invalid UTF-16 data replaced by U+FFFD"
-        yield _Line(number, text, 2 * len(text), problem)
 
 
 def _chat_title(source: Source) -> str | None:
@@ -352,86 +136,6 @@ def _chat_title(source: Source) -> str | None:
             if stem.startswith(prefix) and stem[len(prefix) :].strip():
                 return stem[len(prefix) :]
     return None
-
-
-def _split_sender(rest: str) -> tuple[str | None, str]:
-    """(sender, body) after the header; sender None for a system line (no ``Name: ``)."""
-    name, sep, body = rest.partition(": ")
-    if not sep:
-        # "Name:" then nothing, or no space ("John Doe:."): still a sender, unless the line
-        # reads as system wording.
-        m = _TIGHT_COLON.fullmatch(rest)
-        if m is None or _ACTOR.match(rest) or _E2E.match(rest):
-            return None, rest
-        name, body = m["name"], m["body"]
-    if any(q in name for q in '"“”') and _ACTOR.match(rest):
-        return None, rest  # a group subject with ": " in it, not a sender
-    sender = name.strip(_NAME_CONTROLS)
-    return (sender, body) if sender else (None, rest)
-
-
-def _actor(text: str) -> str | None:
-    m = _ACTOR.match(text)
-    if m is None or _E2E.match(text) or _PASSIVE.fullmatch(text):
-        return None
-    return m["a"].strip(_NAME_CONTROLS) or None
-
-
-def _classify(raw: str, authored: bool) -> _Body:
-    """Kind, clean text and referenced files of a body (markers are not text)."""
-    body = _drop_edited_marker(raw)
-    edited = body is not None
-    clean = _strip_marks(raw if body is None else body)
-    first, _, rest = clean.partition("\n")
-    whole = clean.strip()
-    if not authored:
-        if whole[:1] in "MVG" and _CALL.fullmatch(whole):
-            return _Body("call", whole)
-        return _Body("system", clean, actor=_actor(whole))
-    out = _classify_authored(clean, first.strip(), rest, whole, raw[:1] in _MARKS)
-    out.edited = edited
-    return out
-
-
-def _strip_marks(text: str) -> str:
-    if "\u200e" in text or "\u200f" in text:
-        return text.replace("\u200e", "").replace("\u200f", "")
-    return text
-
-
-def _drop_edited_marker(raw: str) -> str | None:
-    """The body without a trailing ``<This message was edited>``; None if it has none."""
-    tail = raw.rstrip(" \u200e\u200f")
-    for marker in _EDITED_MARKERS:
-        if tail.endswith(marker):
-            return tail[: -len(marker)].rstrip(" \u00a0\u200e\u200f")
-    return None
-
-
-def _classify_authored(clean: str, first: str, rest: str, whole: str, marked: bool) -> _Body:
-    # Each regex sits behind a cheap test: most bodies are plain text.
-    if whole[:1] in "TYM" and _DELETED.fullmatch(whole):
-        return _Body("deleted", whole)
-    if "<attached: " in clean and (m := _ATTACHED.search(clean)):
-        caption = clean[: m.start()].rstrip(" \u00a0") + clean[m.end() :]
-        return _Body("media", caption.strip("\n"), (m["f"].strip(),), True)
-    if first.endswith(("<attached>", ")")) and (
-        m := _ATTACHED_OLD.fullmatch(first) or _FILE_ATTACHED.fullmatch(first)
-    ):
-        return _Body("media", rest, (m["f"].strip(),), True)
-    if first.endswith(">") and _MEDIA_OMITTED.fullmatch(first):
-        return _Body("media", rest)
-    omitted = first[-7:].lower() == "omitted" and _IOS_OMITTED.fullmatch(first)
-    if omitted and (marked or not omitted["doc"]):  # a named document needs iOS's mark
-        kind = "contact" if omitted["card"] else "media"
-        return _Body(kind, rest, (omitted["doc"],) if omitted["doc"] else ())
-    if whole[:1] in "MVG" and "\n" not in whole and _CALL.fullmatch(whole):
-        return _Body("call", whole)
-    if first[:1] in "lL" and _LOCATION.fullmatch(first):
-        return _Body("location", clean)
-    if marked and (_E2E.match(whole) or _PASSIVE.fullmatch(whole) or _ACTOR.match(whole)):
-        return _Body("system", clean, actor=None if _E2E.match(whole) else _actor(whole))
-    return _Body("text", clean)
 
 
 def _resolve(naive: datetime, tz: str) -> Resolved:
@@ -458,7 +162,7 @@ def _hour_rule(start: datetime, tz: str) -> tuple[timedelta, tuple[str, ...]] | 
 class _Reader:
     """Second pass: messages in file order, with their accounts and warnings."""
 
-    def __init__(self, source: Source, ctx: Context, layout: _Layout) -> None:
+    def __init__(self, source: Source, ctx: Context, layout: Layout) -> None:
         self.source, self.ctx, self.layout = source, ctx, layout
         title = _chat_title(source)
         self.thread_title = title
@@ -477,7 +181,7 @@ class _Reader:
         pending: _Pending | None = None
         done = 0
         with self.source.open() as f:
-            for line in _read_lines(f, self.source.head):
+            for line in read_lines(f, self.source.head):
                 done += line.size
                 if line.number % 4096 == 0:
                     self.ctx.check_cancelled()
@@ -485,8 +189,8 @@ class _Reader:
                     done = 0
                 if line.problem:
                     yield from self.line_problem(line.number, line.problem)
-                m = _match(line.text)
-                if m is not None and _shape(m) != self.layout.shape:
+                m = match_header(line.text)
+                if m is not None and header_shape(m) != self.layout.shape:
                     yield from self.line_problem(
                         line.number, "looks like a header of another layout: kept as text"
                     )
@@ -530,9 +234,9 @@ class _Reader:
             )
             self.orphans = (0, 0, 0)
 
-    def start(self, line: _Line, m: re.Match[str]) -> _Pending:
+    def start(self, line: Line, m: re.Match[str]) -> _Pending:
         when = None
-        day = _date_of(_fields(m), self.layout.order)
+        day = date_of(date_fields(m), self.layout.order)
         hour, minute, second = int(m["h"]), int(m["mi"]), int(m["s"] or 0)
         if m["ap"]:
             hour = hour % 12 + (12 if m["ap"] in "pP" else 0) if hour <= 12 else hour
@@ -547,7 +251,7 @@ class _Reader:
                 f"date/time {m['stamp']!r} is not valid as {self.layout.order.upper()}",
             )
 
-    def append(self, p: _Pending, line: _Line) -> Iterator[Record]:
+    def append(self, p: _Pending, line: Line) -> Iterator[Record]:
         if p.chars + len(line.text) > MAX_BODY:
             if not p.dropped:
                 yield self.ctx.warn(
@@ -561,9 +265,9 @@ class _Reader:
         p.chars += len(line.text) + 1
 
     def emit(self, p: _Pending) -> Iterator[Record]:
-        sender, first = _split_sender(p.rest)
+        sender, first = split_sender(p.rest)
         raw = "\n".join([first, *p.lines]) if p.lines else first
-        body = _classify(raw, authored=sender is not None)
+        body = classify(raw, authored=sender is not None)
         # iOS writes system lines as if from someone: the actor, if any, is in the text.
         who = body.actor if body.kind == "system" else sender
         key = None
@@ -594,7 +298,7 @@ class _Reader:
             flags.append("time_unparsed")
         if self.layout.order_assumed:
             flags.append("date_order_assumed")
-        fixed = any(c in raw for c in _MARKS)
+        fixed = any(c in raw for c in MARKS)
         if fixed:
             flags.append("text_fixed")
         if utc is not None and self.prev_utc is not None and utc < self.prev_utc:
@@ -650,27 +354,10 @@ class _Reader:
                 )
             return name
         here = (self.source.member or "").rpartition("/")[0]
-        by_dir = sorted(siblings, key=lambda s: s.member.rpartition("/")[0] != here)
-        exact = [s for s in by_dir if s.member.rpartition("/")[2] == name]
-        nfc = unicodedata.normalize("NFC", name)
-        found = exact or [
-            s for s in by_dir if unicodedata.normalize("NFC", s.member.rpartition("/")[2]) == nfc
-        ]
-        if not found:
-            yield self.ctx.warn(self.loc(line), f"referenced file {name!r} is not in the archive")
-            return name
-        if not exact:
-            yield self.ctx.warn(
-                self.loc(line),
-                f"referenced file {name!r} matched member {found[0].member!r} only after "
-                "Unicode normalisation (NFC/NFD)",
-            )
-        if len(found) > 1:
-            yield self.ctx.warn(
-                self.loc(line),
-                f"referenced file {name!r} matches {len(found)} members; took {found[0].member!r}",
-            )
-        return found[0].member
+        member, problems = match_member(siblings, here, name)
+        for problem in problems:
+            yield self.ctx.warn(self.loc(line), problem)
+        return member
 
 
 register(WhatsAppTxtExtractor())

@@ -18,7 +18,6 @@ from tests.extractors.helpers import extract_all, source_from_bytes
 
 CASE = Path(__file__).resolve().parents[1] / "data" / "case_alpha"
 FORMATS = Path(__file__).resolve().parents[1] / "data" / "formats"
-ANNOTATIONS = ("reaction:{", "share:{")
 
 
 def archive_sources(zip_path: Path) -> list[Source]:
@@ -58,14 +57,13 @@ def instant(text: str | None) -> datetime | None:
 
 
 def split_attachments(message: Message) -> tuple[list[str], list[list[str]], list[str]]:
-    """(files, [actor, reaction] pairs, share annotations) of a message's attachments."""
-    files = [a for a in message.attachments if not a.startswith(ANNOTATIONS)]
-    reactions = [
-        [note["actor"], note["reaction"]]
-        for note in (json.loads(a[9:]) for a in message.attachments if a.startswith("reaction:{"))
-    ]
-    shares = [a for a in message.attachments if a.startswith("share:{")]
-    return files, reactions, shares
+    """(files, [actor, reaction] pairs, shares) of a message; each reaction and share is
+    checked to be canonical JSON text."""
+    for entry in message.reactions + message.shares:
+        obj = json.loads(entry)
+        assert entry == json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    reactions = [[note["actor"], note["reaction"]] for note in map(json.loads, message.reactions)]
+    return list(message.attachments), reactions, list(message.shares)
 
 
 def compare_with_truth(extractor: Extractor, zip_name: str) -> tuple[int, list[Record]]:

@@ -111,7 +111,8 @@ def test_case_alpha_thread_ids_photo_and_reaction() -> None:
     assert media.locator.pointer == "/messages/5"
     angry = next(s for s in sources if s.member and "danymercer_" in s.member)
     reacted = _messages(extract_all(EXTRACTOR, angry))[5]
-    assert reacted.attachments == ('reaction:{"actor":"Hannah Price","reaction":"😡"}',)
+    assert reacted.attachments == ()
+    assert reacted.reactions == ('{"actor":"Hannah Price","reaction":"😡"}',)
 
 
 def test_sniff_takes_facebook_members_only() -> None:
@@ -168,7 +169,7 @@ def test_synthetic_dyi_sample_field_by_field() -> None:
         thread_title="Zoë Kowalczyk",
         sender_key="facebook:Zoë Kowalczyk",
         sender_identifier="Zoë Kowalczyk",
-        sent_at_utc="2024-01-12T21:05:00.123000Z",
+        sent_at_utc="2024-01-12T21:05:00.123Z",
         sent_at_raw="1705093500123",
         tz=None,
         tz_assumed=False,
@@ -178,7 +179,8 @@ def test_synthetic_dyi_sample_field_by_field() -> None:
         raw_text="Prosz\u00c4\u0099 przesta\u00c5\u0084",
     )
     assert messages[0].text == "I'm outside 😠"
-    assert messages[0].attachments == ('reaction:{"actor":"Zoë Kowalczyk","reaction":"😢"}',)
+    assert messages[0].attachments == ()
+    assert messages[0].reactions == ('{"actor":"Zoë Kowalczyk","reaction":"😢"}',)
     assert (messages[2].kind, messages[2].text) == ("media", "")
     # A plain file has no archive to match against: the uri is kept as written.
     assert messages[2].attachments == (
@@ -280,8 +282,8 @@ def test_attachments_matched_to_siblings_under_a_top_folder() -> None:
         "export/" + uri,
         "your_facebook_activity/gone.jpg",
         "export/your_facebook_activity/messages/stickers_used/s.png",
-        'share:{"link":"https://example.com/a","share_text":"Zoë"}',
     )
+    assert message.shares == ('{"link":"https://example.com/a","share_text":"Zoë"}',)
     assert _warnings(records) == [
         "attachment 'your_facebook_activity/gone.jpg' is not in the archive"
     ]
@@ -314,9 +316,9 @@ def test_kinds_calls_system_and_unknown_keys() -> None:
     assert [m.kind for m in got] == ["call", "call", "system", "media", "deleted", "text"]
     calls = _of(records, Call)
     assert [(c.duration_s, c.direction) for c in calls] == [(125, "unknown"), (0, "missed")]
-    assert got[5].attachments == (
-        'reaction:{"actor":"Bo","reaction":"❤","at":"2024-01-12T21:06:40Z"}',
-    )
+    assert got[3].shares == ('{"link":"https://example.com"}',) and got[3].attachments == ()
+    assert got[5].reactions == ('{"actor":"Bo","at":"2024-01-12T21:06:40Z","reaction":"❤"}',)
+    assert got[5].attachments == ()
     assert "Bo" in account_names(records, "facebook")
     names = [r.display_name for r in records if isinstance(r, Account)]
     assert names.count("Bo") == 1  # once per file
@@ -346,8 +348,39 @@ def test_lone_surrogates_anywhere_are_stored_as_replacements() -> None:
     (message,) = _messages(records)
     assert (message.text, message.raw_text) == ("x\ufffd", "x\\ud800")
     assert message.thread_title == "T\ufffd" and message.sender_identifier == "A\ufffd"
-    assert message.attachments[0] == "p\ufffd.jpg"
+    assert message.attachments == ("p\ufffd.jpg",)
+    assert message.reactions == ('{"actor":"B\ufffd","reaction":"r\ufffd"}',)
+    assert message.shares == ()  # no link or share_text; its key is named in a warning
+    assert _warnings(records)[-1] == "message keys not recorded: k\ufffd (1), share/l\ufffd (1)"
     canonical(records)
+
+
+def test_reactions_and_shares_only_as_the_record_defines_them() -> None:
+    base = {"sender_name": "Alex Smith", "timestamp_ms": 1705093593000}
+    messages = [
+        {
+            **base,
+            "content": "see",
+            "share": {"link": "https://example.com/b", "share_text": ""},
+            "reactions": [
+                {"actor": "Bo", "reaction": _mojibake("👍"), "timestamp": "yesterday"},
+                {"reaction": "x"},
+            ],
+        },
+        {**base, "share": {"share_text": _mojibake("Zoë's post")}},
+        {**base, "share": {}},
+    ]
+    records = extract_all(
+        EXTRACTOR, _fb_member("messages/inbox/a_1/message_1.json", _thread(messages))
+    )
+    got = _messages(records)
+    assert [m.kind for m in got] == ["text", "media", "media"]
+    assert got[0].shares == ('{"link":"https://example.com/b"}',)  # empty text: not given
+    assert got[0].reactions == ('{"actor":"Bo","reaction":"👍"}', '{"actor":"","reaction":"x"}')
+    assert got[1].shares == ('{"link":"","share_text":"Zoë\'s post"}',)
+    assert got[2].shares == ()
+    assert all(m.attachments == () for m in got)
+    assert _warnings(records) == ['reaction time "yesterday" unreadable; not recorded']
 
 
 def test_owner_profile_with_picture_and_older_layout() -> None:

@@ -1,0 +1,126 @@
+"""The WhatsApp header grammar (FORMATS.md §1): one generous pattern for every locale
+variant, then the layout most headers of a file use and the date order all of them allow."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+from extractors._whatsapp_lines import read_lines
+from extractors.base import Context, Source
+
+_MONTH_FIRST_REGIONS = frozenset({"US", "PH"})
+_ORDERS = ("dmy", "mdy", "ymd", "ydm", "dym", "myd")
+_RANK_DAY_FIRST = ("dmy", "dym", "ymd", "mdy", "myd", "ydm")
+_RANK_MONTH_FIRST = ("mdy", "myd", "ymd", "dmy", "dym", "ydm")
+
+_HEADER = re.compile(
+    r"[\u200e\u200f\ufeff]*"
+    r"(?P<stamp>(?P<br>\[)?"
+    r"(?P<d1>\d{1,4})(?P<ds>[/.\-]) ?(?P<d2>\d{1,4})(?P=ds) ?(?P<d3>\d{1,4})(?P<dot>\.)?"
+    r"(?:,[ \u00a0]?|[ \u00a0])(?:klo[ \u00a0])?"
+    r"(?P<h>\d{1,2})[:.](?P<mi>\d{2})(?:[:.](?P<s>\d{2}))?"
+    r"(?:[ \u00a0\u202f]?(?P<ap>[aApP])\.?[ \u00a0\u202f]?[mM]\.?(?![^\W\d_]))?"
+    r"(?(br)\]))"
+    r"(?P<tail>(?(br)[ \u00a0]?|(?:[ \u00a0]-[ \u00a0]|:[ \u00a0]|[ \u00a0])))"
+)
+
+
+@dataclass
+class _ShapeStats:
+    """What the first pass learns about one header layout."""
+
+    count: int = 0
+    first_line: int = 0
+    invalid: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_ORDERS, 0))
+    long_positions: set[int] = field(default_factory=set)  # fields written with 4 digits
+
+
+@dataclass
+class Layout:
+    """The file's header layout and date order, decided from all its headers."""
+
+    shape: tuple[object, ...]
+    order: str
+    order_assumed: bool
+
+
+def match_header(text: str) -> re.Match[str] | None:
+    """The header at the start of a line, or None."""
+    m = _HEADER.match(text)
+    if m is None or (m["tail"] in (" ", "\u00a0") and not m["br"] and not m["dot"]):
+        return None  # a bare space after the time only follows a "13. 6. 2018." date
+    return m
+
+
+def header_shape(m: re.Match[str]) -> tuple[object, ...]:
+    """The layout of a header: brackets, date separator, tail, seconds, 12 h."""
+    tail = m["tail"].strip(" \u00a0") or " "
+    return (bool(m["br"]), m["ds"], tail, m["s"] is not None, m["ap"] is not None)
+
+
+def date_fields(m: re.Match[str]) -> tuple[str, str, str]:
+    """The three date fields of a header as written, in file order."""
+    return (m["d1"], m["d2"], m["d3"])
+
+
+@lru_cache(maxsize=2048)
+def date_of(fields: tuple[str, str, str], order: str) -> date | None:
+    """The date the fields give read in ``order`` (e.g. "dmy"), or None if none."""
+    parts = dict(zip(order, fields, strict=True))
+    y, mo, d = parts["y"], parts["m"], parts["d"]
+    if len(y) not in (2, 4) or len(mo) > 2 or len(d) > 2:
+        return None
+    try:
+        return date(int(y) + (2000 if len(y) == 2 else 0), int(mo), int(d))
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=2048)
+def _invalid_orders(fields: tuple[str, str, str]) -> tuple[str, ...]:
+    return tuple(o for o in _ORDERS if date_of(fields, o) is None)
+
+
+def learn_layout(source: Source, ctx: Context) -> Layout | None:
+    """First pass: the most used header layout and the date orders its headers allow."""
+    stats: dict[tuple[object, ...], _ShapeStats] = {}
+    with source.open() as f:
+        for line in read_lines(f, source.head):
+            if line.number % 4096 == 0:
+                ctx.check_cancelled()
+            m = match_header(line.text)
+            if m is None:
+                continue
+            st = stats.setdefault(header_shape(m), _ShapeStats(first_line=line.number))
+            st.count += 1
+            fields = date_fields(m)
+            for pos, value in enumerate(fields):
+                if len(value) == 4:
+                    st.long_positions.add(pos)
+            for order in _invalid_orders(fields):
+                st.invalid[order] += 1
+    if not stats:
+        return None
+    shape, best = min(stats.items(), key=lambda kv: (-kv[1].count, kv[1].first_line))
+    order, assumed = _decide_order(best, ctx.region.upper() in _MONTH_FIRST_REGIONS)
+    return Layout(shape, order, assumed)
+
+
+def _decide_order(st: _ShapeStats, month_first: bool) -> tuple[str, bool]:
+    """The day/month/year order every header allows; (order, True) when more than one does."""
+    rank = _RANK_MONTH_FIRST if month_first else _RANK_DAY_FIRST
+    if st.long_positions:
+        tiers = [[o for o in _ORDERS if o[p] == "y"] for p in sorted(st.long_positions)]
+    else:  # two-digit years: year last is the usual layout, year first only if that fails
+        tiers = [["dmy", "mdy"], ["ymd", "ydm"], ["dym", "myd"]]
+    for tier in tiers:
+        fitting = [o for o in tier if st.invalid[o] == 0]
+        if fitting:
+            return min(fitting, key=rank.index), len(fitting) > 1
+    candidates = [o for tier in tiers for o in tier]
+    least = min(st.invalid[o] for o in candidates)
+    best = [o for o in candidates if st.invalid[o] == least]
+    return min(best, key=rank.index), len(best) > 1
