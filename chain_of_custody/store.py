@@ -16,6 +16,7 @@ workstation's own scratch copies, not evidence, and the original source is untou
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -211,12 +212,11 @@ class BlobStore:
     def _place(self, pending: Path, sha256: str) -> Path:
         final = self.blob_path(sha256)
         final.parent.mkdir(parents=True, exist_ok=True)
-        try:
+        # Read-only before it gets its final name: a blob is never seen writable in the
+        # store, whatever moment a crash picks.
+        os.chmod(pending, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        with contextlib.suppress(FileExistsError):  # same bytes: one blob, two acquisitions
             os.link(pending, final)
-        except FileExistsError:
-            pass  # same bytes already stored: one blob, several acquisitions
-        else:
-            os.chmod(final, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         pending.unlink(missing_ok=True)
         return final.parent
 
