@@ -33,6 +33,11 @@ def sort_key(utc_text: str | None) -> str | None:
     """A fixed-width form of an RFC 3339 UTC text (microseconds), for ordering by string."""
     if not utc_text:
         return None
+    # Fast paths for what format_utc writes: whole seconds and milliseconds.
+    if len(utc_text) == 20 and utc_text[-1] == "Z" and utc_text[10] == "T":
+        return utc_text[:19] + ".000000Z"
+    if len(utc_text) == 24 and utc_text[-1] == "Z" and utc_text[19] == ".":
+        return utc_text[:23] + "000Z"
     try:
         moment = datetime.fromisoformat(utc_text.replace("Z", "+00:00"))
     except ValueError:

@@ -10,6 +10,7 @@ the entry says ``status: failed`` and the error is a warning on the item.
 from __future__ import annotations
 
 import json
+import operator
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -91,9 +92,10 @@ class _Pending:
         )
         self.rows: list[tuple[Any, ...]] = []
         self._no_nul = dialect == "postgresql"
+        self._values = operator.itemgetter(*self.columns)
 
     def add(self, row: dict[str, Any]) -> None:
-        values = tuple(row.get(c) for c in self.columns)
+        values: tuple[Any, ...] = self._values(row)
         if self._no_nul:
             # PostgreSQL text cannot hold NUL; show it as U+2400 in the database view. The
             # record's canonical form (and the Merkle root in the ledger) keeps the NUL.
