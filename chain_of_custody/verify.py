@@ -21,7 +21,10 @@ from chain_of_custody.canonical import GENESIS_PREV, entry_hash
 from chain_of_custody.case import T_BLOB, T_EXAMINER, T_ITEM, Case
 from chain_of_custody.keys import key_id_of, verify_signature
 from chain_of_custody.ledger import Entry
+from chain_of_custody.models import Extraction, IngestRun
 
+T_RUN = IngestRun.__table__  # type: ignore[attr-defined]
+T_EXTRACTION = Extraction.__table__  # type: ignore[attr-defined]
 ProgressFn = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -46,6 +49,8 @@ class VerifyReport:
     blobs: int = 0
     blob_bytes: int = 0
     failures: list[Failure] = field(default_factory=list)
+    # Entries that database rows depend on, by action and key (see _verify_rows_witnessed).
+    witnesses: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -79,6 +84,7 @@ def verify_case(case: Case, progress: ProgressFn | None = None) -> VerifyReport:
         _verify_checkpoints(conn, case, keys, tree, report)
         _verify_examiner_rows(conn, case, keys, report)
         _verify_item_rows(conn, case, acquired, report)
+        _verify_rows_witnessed(conn, case, report)
     _verify_blobs(case, acquired, report, progress)
     return report
 
@@ -117,6 +123,8 @@ def _verify_entries(
             report.signatures += 1
         if e.action == "item.acquired":
             acquired[str(e.data.get("item_id"))] = {**e.data, "seq": e.seq}
+        elif e.action in _WITNESSED:
+            report.witnesses.setdefault(e.action, {})[_witness_key(e)] = e.seq
         tree.append(bytes.fromhex(e.entry_hash) if _is_hex64(e.entry_hash) else bytes(32))
         expected_prev = e.entry_hash
         expected_seq = e.seq + 1
@@ -141,6 +149,58 @@ def _learn_key(e: Entry, keys: dict[str, str], report: VerifyReport, where: str)
         keys[key_id] = pub
     else:
         report.fail("examiner", where, "public key does not match its key id", e.seq)
+
+
+# Rows that exist only because an entry was written: a deleted entry leaves them orphaned.
+_WITNESSED = ("ingest.completed", "checkpoint", "item.extracted")
+
+
+def _witness_key(e: Entry) -> str:
+    if e.action == "ingest.completed":
+        return e.subject  # the run id
+    if e.action == "checkpoint":
+        return f"{e.data.get('size')}:{e.data.get('root')}"
+    return str(e.seq)
+
+
+def _verify_rows_witnessed(conn: sa.Connection, case: Case, report: VerifyReport) -> None:
+    """Finished runs, checkpoints and extractions must each have their ledger entry.
+
+    This catches an entry deleted from the end of the ledger, which no later entry links to.
+    """
+    seen = report.witnesses
+    runs = conn.execute(
+        sa.select(T_RUN.c.id).where(
+            T_RUN.c.case_id == case.case_id, T_RUN.c.finished_at.isnot(None)
+        )
+    )
+    for (run_id,) in runs:
+        if run_id not in seen.get("ingest.completed", {}):
+            report.fail(
+                "entry",
+                f"ingest run {run_id}",
+                "finished, but its ingest.completed entry is missing from the ledger",
+            )
+    for cp in ledger.list_checkpoints(conn, case.case_id):
+        if f"{cp.size}:{cp.root}" not in seen.get("checkpoint", {}):
+            report.fail(
+                "checkpoint",
+                f"checkpoint size {cp.size} at {cp.at}",
+                "stored, but its checkpoint entry is missing from the ledger",
+            )
+    extractions = conn.execute(
+        sa.select(
+            T_EXTRACTION.c.item_id, T_EXTRACTION.c.extractor, T_EXTRACTION.c.ledger_seq
+        ).where(T_EXTRACTION.c.case_id == case.case_id)
+    )
+    for item_id, extractor, seq in extractions:
+        if str(seq) not in seen.get("item.extracted", {}):
+            report.fail(
+                "entry",
+                f"item {item_id} extraction by {extractor}",
+                f"its item.extracted entry (seq {seq}) is missing from the ledger",
+                seq,
+            )
 
 
 def _safe_key_id(pub: str) -> str | None:

@@ -174,6 +174,7 @@ class Ingest:
         self.summary = IngestSummary(run_id="")
         self.bytes_total = 0
         self.bytes_in_flight = 0
+        self.resume = _ResumeState()
         self._placer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="place")
         self._placing: list[Future[None]] = []
         self._last_report = 0.0
@@ -409,8 +410,8 @@ class Ingest:
                     self._warn(parent_id, parent_sha, f"{parent_path}: {event.reason}")
                     break
                 if isinstance(event, Refusal):
+                    refused += 1
                     if event.index not in already:
-                        refused += 1
                         self._warn(
                             parent_id,
                             parent_sha,
@@ -421,6 +422,8 @@ class Ingest:
                         )
                     continue
                 if event.member.index in already:
+                    members += 1
+                    self._resume_nested(run_id, parent_id, event.member.index, depth)
                     continue
                 child = self._acquire_member(run_id, parent_id, parent_sha, parent_path, event)
                 if child is None:
@@ -448,6 +451,22 @@ class Ingest:
             )
         )
         self.flush()
+
+    def _resume_nested(self, run_id: str, parent_id: str, index: int, depth: int) -> None:
+        """A member recorded by an interrupted attempt may be an archive not walked to the end."""
+        child = self.resume.children.get((parent_id, index))
+        if child is None or child.item_id in self.resume.walked:
+            return
+        if depth + 1 >= self.options.limits.max_depth or not _is_zip_blob(self.case, child.sha256):
+            return
+        self.walk_archive(
+            run_id,
+            child.item_id,
+            child.sha256,
+            child.path,
+            depth + 1,
+            self.resume.members_done.get(child.item_id, set()),
+        )
 
     def _acquire_member(
         self, run_id: str, parent_id: str, parent_sha: str, parent_path: str, event: ReadableMember
@@ -484,10 +503,28 @@ class Ingest:
         return acq
 
 
-def _walked_archives(case: Case, run_id: str) -> tuple[set[str], dict[str, set[int]]]:
+@dataclass(frozen=True)
+class _Recorded:
+    """An archive member recorded by an earlier attempt of the run."""
+
+    item_id: str
+    sha256: str
+    path: str
+
+
+@dataclass
+class _ResumeState:
+    """What an interrupted attempt of a run already recorded about archives."""
+
+    walked: set[str] = field(default_factory=set)  # archives walked to the end (item ids)
+    members_done: dict[str, set[int]] = field(default_factory=dict)  # parent -> indexes
+    children: dict[tuple[str, int], _Recorded] = field(default_factory=dict)
+
+
+def _walked_archives(case: Case, run_id: str) -> _ResumeState:
     """Archives of a run already walked to the end, and members recorded per parent."""
-    walked: set[str] = set()
-    members: dict[str, set[int]] = {}
+    state = _ResumeState()
+    walked, members = state.walked, state.members_done
     with db.read_connection(case.engine) as conn:
         for e in conn.execute(
             sa.text("SELECT data FROM ledger_entry WHERE case_id = :c AND action = :a"),
@@ -495,11 +532,20 @@ def _walked_archives(case: Case, run_id: str) -> tuple[set[str], dict[str, set[i
         ):
             walked.add(str(json.loads(e.data).get("item_id")))
         for r in conn.execute(
-            sa.select(T_ITEM.c.parent_id, T_ITEM.c.member_index).where(
-                T_ITEM.c.run_id == run_id, T_ITEM.c.parent_id.isnot(None)
+            sa.select(
+                T_ITEM.c.id,
+                T_ITEM.c.sha256,
+                T_ITEM.c.path,
+                T_ITEM.c.parent_id,
+                T_ITEM.c.member_index,
+            ).where(
+                T_ITEM.c.run_id == run_id,
+                T_ITEM.c.parent_id.isnot(None),
+                T_ITEM.c.member_index.isnot(None),
             )
         ):
             members.setdefault(r.parent_id, set()).add(int(r.member_index))
+            state.children[(r.parent_id, int(r.member_index))] = _Recorded(r.id, r.sha256, r.path)
         for r in conn.execute(
             sa.text("SELECT data FROM ledger_entry WHERE case_id = :c AND action = 'item.warning'"),
             {"c": case.case_id},
@@ -507,7 +553,7 @@ def _walked_archives(case: Case, run_id: str) -> tuple[set[str], dict[str, set[i
             d = json.loads(r.data)
             if "member_index" in d:
                 members.setdefault(str(d["item_id"]), set()).add(int(d["member_index"]))
-    return walked, members
+    return state
 
 
 def ingest_paths(
@@ -531,7 +577,8 @@ def ingest_paths(
     run_id, done = job.start_run(sources)
     job.summary.run_id = run_id
     job.summary.warnings.extend(folder_warnings)
-    walked, members_done = _walked_archives(case, run_id) if done else (set(), {})
+    job.resume = _walked_archives(case, run_id) if done else _ResumeState()
+    walked, members_done = job.resume.walked, job.resume.members_done
     try:
         staged = job.staged_in_order(run_id, sources, lambda s: s.display in done)
         for source, acq in staged:
