@@ -18,6 +18,7 @@ from chain_of_custody.errors import EvidenceError
 from chain_of_custody.keys import Signer
 from chain_of_custody.ledger import NewEntry
 from chain_of_custody.verify import verify_case
+from extractors import registry
 from workstation import accounts, queries
 from workstation.ingest import IngestCancelled, IngestOptions, Progress, ingest_paths
 
@@ -109,7 +110,19 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         max_members=args.max_members,
         max_depth=args.max_depth,
     )
-    options = IngestOptions(source=args.source, reason=args.reason, tz=args.tz, limits=limits)
+    known = {e.name for e in registry.registered()}
+    unknown = sorted(set(args.skip_extractor) - known)
+    if unknown:
+        raise UsageError(
+            f"unknown extractor {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
+    options = IngestOptions(
+        source=args.source,
+        reason=args.reason,
+        tz=args.tz,
+        limits=limits,
+        skip_extractors=frozenset(args.skip_extractor),
+    )
     with _open(args) as case:
         started = time.monotonic()
         summary = ingest_paths(
@@ -332,6 +345,13 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--max-members", type=int, default=d.max_members)
     sp.add_argument(
         "--max-depth", type=int, default=d.max_depth, help="how deep nested archives are walked"
+    )
+    sp.add_argument(
+        "--skip-extractor",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="do not run this extractor (repeatable; recorded in the ledger)",
     )
 
     case_cmd("items", cmd_items, "list acquired items")

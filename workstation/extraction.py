@@ -341,8 +341,11 @@ def extract_run_items(
     tz: str,
     cancelled: Callable[[], bool] | None = None,
     progress: Callable[[str], None] | None = None,
+    skip: frozenset[str] = frozenset(),
 ) -> ExtractionSummary:
     """Extract every item of a run (or of the case) not yet extracted by each extractor.
+
+    ``skip`` names extractors the examiner chose not to run (recorded in ingest.started).
 
     Items are visited in ledger order, including child items that extraction itself
     acquires (they come later in the ledger), so nested content is reached too.
@@ -381,7 +384,9 @@ def extract_run_items(
                 siblings = members_of[item.parent_id]
             source = worker.source_of(item, siblings)
             matched = [
-                e for e in registry.matching(source) if (item.id, e.name, e.version) not in done
+                e
+                for e in registry.matching(source)
+                if (item.id, e.name, e.version) not in done and e.name not in skip
             ]
             if matched:
                 summary.items += 1

@@ -63,6 +63,7 @@ class IngestOptions:
     limits: ZipLimits = field(default_factory=ZipLimits)
     batch_items: int = 512
     batch_bytes: int = 256 << 20
+    skip_extractors: frozenset[str] = frozenset()  # by name; recorded in ingest.started
 
 
 @dataclass(frozen=True)
@@ -244,6 +245,7 @@ class Ingest:
                         **params,
                         "files": len(sources),
                         "limits": json.dumps(self.options.limits.__dict__, sort_keys=True),
+                        "skipped_extractors": sorted(self.options.skip_extractors),
                     },
                 )
             ],
@@ -607,7 +609,13 @@ def ingest_paths(
         raise
     job.wait_for_blobs()
     found = extract_run_items(
-        case, signer, run_id, options.tz, job.cancelled, progress=lambda text: job.report(text)
+        case,
+        signer,
+        run_id,
+        options.tz,
+        job.cancelled,
+        progress=lambda text: job.report(text),
+        skip=options.skip_extractors,
     )
     job.summary.extracted_records = found.records
     job.summary.extractions = found.extractions

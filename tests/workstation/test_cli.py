@@ -198,3 +198,19 @@ def test_installed_entry_point_runs(tmp_path: Path) -> None:
     ews = Path(sys.executable).with_name("ews")
     result = subprocess.run([str(ews), "--help"], capture_output=True, text=True, check=False)
     assert result.returncode == 0 and "ingest" in result.stdout
+
+
+def test_skip_extractor_is_honoured_and_recorded(
+    capsys: pytest.CaptureFixture[str], case_dir: Path, evidence: Path
+) -> None:
+    code, _, err = run(capsys, "ingest", str(case_dir), str(evidence), "--skip-extractor", "nope")
+    assert code == 1 and "unknown extractor nope" in err
+    code, _, err = run(
+        capsys, "ingest", str(case_dir), str(evidence), "--skip-extractor", "image_meta"
+    )
+    assert code == 0, err
+    items = json.loads(run(capsys, "items", str(case_dir), "--json")[1])
+    assert all(i["extractors"] == [] for i in items)
+    ledger = json.loads(run(capsys, "ledger", str(case_dir), "--json")[1])
+    started = next(e for e in ledger if e["action"] == "ingest.started")
+    assert started["data"]["skipped_extractors"] == ["image_meta"]
