@@ -74,14 +74,42 @@ def main() -> None:
         shutil.rmtree(work)
     work.mkdir(parents=True)
     chat = work / "WhatsApp Chat with Bench.txt"
-    subprocess.run([sys.executable, str(HERE / "gen_whatsapp.py"), str(chat),
-                    "--messages", str(args.messages)], check=True, stdout=subprocess.DEVNULL)
-    env = {**os.environ, "EWS_DATA_DIR": str(work / "keys"), "EWS_PASSPHRASE": "bench",
-           "EWS_EXAMINER": "BE"}
+    subprocess.run(
+        [
+            sys.executable,
+            str(HERE / "gen_whatsapp.py"),
+            str(chat),
+            "--messages",
+            str(args.messages),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    env = {
+        **os.environ,
+        "EWS_DATA_DIR": str(work / "keys"),
+        "EWS_PASSPHRASE": "bench",
+        "EWS_EXAMINER": "BE",
+    }
     case = work / "case"
-    subprocess.run([EWS, "init", str(case), "--urn", "01BE0000002", "--title", "bench",
-                    "--examiner", "Bench Examiner", "--initials", "BE"], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            EWS,
+            "init",
+            str(case),
+            "--urn",
+            "01BE0000002",
+            "--title",
+            "bench",
+            "--examiner",
+            "Bench Examiner",
+            "--initials",
+            "BE",
+        ],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     whatstk_s, whatstk_rows, whatstk_rss = parser_seconds(WHATSTK, chat)
     chatminer_s, chatminer_rows, chatminer_rss = parser_seconds(CHATMINER, chat)
     ingest_s, ingest_rss, _ = run_with_rss([EWS, "ingest", str(case), str(chat)], env)
@@ -91,13 +119,22 @@ def main() -> None:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "file_mb": round(chat.stat().st_size / 1e6, 1),
         "messages_generated": args.messages,
-        "ews_ingest": {"seconds": round(ingest_s, 2), "messages": messages,
-                       "messages_per_s": round(messages / ingest_s),
-                       "peak_rss_MB": round(ingest_rss / 1e6)},
-        "whatstk_parse": {"seconds": round(whatstk_s, 2), "rows": whatstk_rows,
-                          "peak_rss_MB": round(whatstk_rss / 1e6)},
-        "chatminer_parse": {"seconds": round(chatminer_s, 2), "rows": chatminer_rows,
-                            "peak_rss_MB": round(chatminer_rss / 1e6)},
+        "ews_ingest": {
+            "seconds": round(ingest_s, 2),
+            "messages": messages,
+            "messages_per_s": round(messages / ingest_s),
+            "peak_rss_MB": round(ingest_rss / 1e6),
+        },
+        "whatstk_parse": {
+            "seconds": round(whatstk_s, 2),
+            "rows": whatstk_rows,
+            "peak_rss_MB": round(whatstk_rss / 1e6),
+        },
+        "chatminer_parse": {
+            "seconds": round(chatminer_s, 2),
+            "rows": chatminer_rows,
+            "peak_rss_MB": round(chatminer_rss / 1e6),
+        },
         "ratio_ingest_to_whatstk": round(ingest_s / whatstk_s, 3),
     }
     subprocess.run(["chmod", "-R", "u+w", str(work)], check=True)

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from chain_of_custody import db, ledger, merkle
 from chain_of_custody.canonical import GENESIS_PREV, entry_hash
 from chain_of_custody.case import T_BLOB, T_EXAMINER, T_ITEM, Case
-from chain_of_custody.keys import key_id_of, verify_signature
-from chain_of_custody.ledger import Entry
+from chain_of_custody.keys import Signer, key_id_of, verify_signature
+from chain_of_custody.ledger import Entry, NewEntry
 from chain_of_custody.models import Extraction, IngestRun
 
 T_RUN = IngestRun.__table__  # type: ignore[attr-defined]
@@ -87,6 +87,27 @@ def verify_case(case: Case, progress: ProgressFn | None = None) -> VerifyReport:
         _verify_rows_witnessed(conn, case, report)
     _verify_blobs(case, acquired, report, progress)
     return report
+
+
+def record_verification(case: Case, signer: Signer, report: VerifyReport) -> None:
+    """Record a ``verify.run`` entry with the outcome (the CLI and the GUI both call this)."""
+    case.record(
+        signer,
+        [
+            NewEntry(
+                "verify.run",
+                case.case_id,
+                {
+                    "result": "passed" if report.ok else "failed",
+                    "entries": report.entries,
+                    "items": report.items,
+                    "blobs": report.blobs,
+                    "blob_bytes": report.blob_bytes,
+                    "failures": len(report.failures),
+                },
+            )
+        ],
+    )
 
 
 def _verify_entries(

@@ -16,8 +16,7 @@ from chain_of_custody.case import Case
 from chain_of_custody.containers import ZipLimits
 from chain_of_custody.errors import EvidenceError
 from chain_of_custody.keys import Signer
-from chain_of_custody.ledger import NewEntry
-from chain_of_custody.verify import verify_case
+from chain_of_custody.verify import record_verification, verify_case
 from extractors import registry
 from workstation import accounts, queries
 from workstation.ingest import IngestCancelled, IngestOptions, Progress, ingest_paths
@@ -223,23 +222,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         recorded = False
         if not args.no_record:
             signer = _signer(args)
-            case.record(
-                signer,
-                [
-                    NewEntry(
-                        "verify.run",
-                        case.case_id,
-                        {
-                            "result": "passed" if report.ok else "failed",
-                            "entries": report.entries,
-                            "items": report.items,
-                            "blobs": report.blobs,
-                            "blob_bytes": report.blob_bytes,
-                            "failures": len(report.failures),
-                        },
-                    )
-                ],
-            )
+            record_verification(case, signer, report)
             recorded = True
     out = report.as_json() | {"recorded": recorded}
     if args.json:

@@ -27,7 +27,7 @@ from chain_of_custody.case import Case
 from chain_of_custody.errors import ExaminerKeyError
 from chain_of_custody.keys import Signer
 from chain_of_custody.ledger import NewEntry
-from chain_of_custody.verify import VerifyReport, verify_case
+from chain_of_custody.verify import VerifyReport, record_verification, verify_case
 from workstation import queries
 from workstation.gui.lane import Job, Lane
 from workstation.gui.screens.cases import CasesScreen
@@ -264,23 +264,7 @@ class MainWindow(QMainWindow):
         def work() -> tuple[VerifyReport, int]:
             report = verify_case(case)
             if signer is not None:
-                case.record(
-                    signer,
-                    [
-                        NewEntry(
-                            "verify.run",
-                            case.case_id,
-                            {
-                                "result": "passed" if report.ok else "failed",
-                                "entries": report.entries,
-                                "items": report.items,
-                                "blobs": report.blobs,
-                                "blob_bytes": report.blob_bytes,
-                                "failures": len(report.failures),
-                            },
-                        )
-                    ],
-                )
+                record_verification(case, signer, report)
             return report, self._ledger_size(case)
 
         def done(result: tuple[VerifyReport, int]) -> None:
