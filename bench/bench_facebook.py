@@ -23,13 +23,14 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
 EWS = str(BIN / "ews")
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _common import run_measured  # noqa: E402
 
 
 def _t(text: str) -> datetime:
@@ -58,17 +59,7 @@ def run_ingest(
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [EWS, "ingest", str(case), str(archive), *extra],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(proc.stderr.read().decode() if proc.stderr else "ingest failed")
+    seconds, rss, _ = run_measured([EWS, "ingest", str(case), str(archive), *extra], env)
     with sqlite3.connect(f"file:{case / 'case.sqlite'}?mode=ro", uri=True) as db:
         messages = db.execute("SELECT count(*) FROM message_record").fetchone()[0]
         items, size = db.execute("SELECT count(*), sum(size) FROM item").fetchone()
@@ -91,7 +82,7 @@ def run_ingest(
         "acquire_phase_s": round(acquire_s, 1),
         "items_per_s_acquire": round(items / acquire_s) if acquire_s else 0,
         "extract_phase_s": round(extract_s, 1),
-        "peak_rss_MB": round(usage.ru_maxrss * 1024 / 1e6),
+        "peak_rss_MB": round(rss / 1e6),
     }
 
 

@@ -26,6 +26,8 @@ from pathlib import Path
 
 BIN = Path(sys.executable).parent
 EWS = str(BIN / "ews")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import run_measured  # noqa: E402
 
 
 def _env(keys: Path) -> dict[str, str]:
@@ -47,19 +49,6 @@ def make_file(path: Path, size: int) -> None:
             f.write(block[:n])
             left -= n
             block = block[1:] + block[:1]  # keep blocks distinct so nothing dedupes
-
-
-def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (bytes) of one child process."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(
-            f"failed: {' '.join(cmd)}: {proc.stderr.read().decode() if proc.stderr else ''}"
-        )
-    return seconds, usage.ru_maxrss * 1024
 
 
 def new_case(work: Path, name: str, env: dict[str, str]) -> Path:
@@ -110,7 +99,7 @@ def bench_large(work: Path, size: int, env: dict[str, str]) -> dict[str, float]:
     case = new_case(work, f"large-{size >> 20}", env)
     hash_s = digest_seconds(src)
     copy_s = copy_fsync_seconds(src, work / "copy.bin")
-    ingest_s, rss = run_measured([EWS, "ingest", str(case), str(src)], env)
+    ingest_s, rss, _ = run_measured([EWS, "ingest", str(case), str(src)], env)
     hash_again_s = digest_seconds(src)
     hash_s = min(hash_s, hash_again_s)
     mb = size / 1e6
@@ -134,7 +123,7 @@ def bench_many(work: Path, count: int, size: int, env: dict[str, str]) -> dict[s
     for i in range(count):
         (folder / f"f{i:06d}.bin").write_bytes(block[i : i + size])
     case = new_case(work, "many", env)
-    seconds, rss = run_measured([EWS, "ingest", str(case), str(folder)], env)
+    seconds, rss, _ = run_measured([EWS, "ingest", str(case), str(folder)], env)
     _remove_case(case)
     shutil.rmtree(folder)
     return {

@@ -19,12 +19,13 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
 EWS = str(BIN / "ews")
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _common import run_measured  # noqa: E402
 
 WHATSTK = """
 import sys, time
@@ -44,21 +45,9 @@ print(time.perf_counter() - t, len(df))
 """
 
 
-def run_with_rss(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    out = proc.stdout.read().decode() if proc.stdout else ""
-    if os.waitstatus_to_exitcode(status) != 0:
-        err = proc.stderr.read().decode() if proc.stderr else ""
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{err}")
-    return seconds, usage.ru_maxrss * 1024, out
-
-
 def parser_seconds(script: str, path: Path) -> tuple[float, int, int]:
     """(parse seconds as the library measures them, rows, peak RSS)."""
-    _, rss, out = run_with_rss([sys.executable, "-c", script, str(path)], dict(os.environ))
+    _, rss, out = run_measured([sys.executable, "-c", script, str(path)], dict(os.environ))
     seconds, rows = out.split()
     return float(seconds), int(rows), rss
 
@@ -112,7 +101,7 @@ def main() -> None:
     )
     whatstk_s, whatstk_rows, whatstk_rss = parser_seconds(WHATSTK, chat)
     chatminer_s, chatminer_rows, chatminer_rss = parser_seconds(CHATMINER, chat)
-    ingest_s, ingest_rss, _ = run_with_rss([EWS, "ingest", str(case), str(chat)], env)
+    ingest_s, ingest_rss, _ = run_measured([EWS, "ingest", str(case), str(chat)], env)
     with sqlite3.connect(f"file:{case / 'case.sqlite'}?mode=ro", uri=True) as db:
         messages = db.execute("SELECT count(*) FROM message_record").fetchone()[0]
     result = {

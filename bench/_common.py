@@ -1,0 +1,26 @@
+"""Shared by the benchmarks: run a child process and measure it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import time
+
+
+def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS (bytes) and stdout of one child process.
+
+    Its output goes to files, not pipes: a chatty child (a progress bar, many warnings)
+    would block on a full pipe while we wait for it. Exits with its stderr on failure.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"failed: {' '.join(cmd)}\n{err.read().decode()}")
+        return seconds, usage.ru_maxrss * 1024, out.read().decode()
