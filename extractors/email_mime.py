@@ -779,6 +779,9 @@ def _extract(messages: Iterator[RawMessage], source: Source, ctx: Context) -> It
 # --- sniffing and the extractors ----------------------------------------------------------
 
 
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+
+
 def looks_like_mbox(source: Source) -> bool:
     """A From_ separator line followed by a header line, or an mbox name or type."""
     lines = source.head.removeprefix(_BOM).split(b"\n", 2)
@@ -793,9 +796,13 @@ def looks_like_eml(source: Source) -> bool:
         return False
     if source.name.lower().endswith(".eml") or source.mime == "message/rfc822":
         return True
-    block = re.split(rb"\r?\n\r?\n", source.head.removeprefix(_BOM), maxsplit=1)[0]
+    head = source.head.removeprefix(_BOM)
+    # Cheap rejection first: sniff runs on every item, and most items are not mail.
+    if not _HEADER_LINE.match(head.split(b"\n", 1)[0]):
+        return False
+    block = _BLANK_LINE.split(head, maxsplit=1)[0]
     lines = block.splitlines()
-    if not lines or not _HEADER_LINE.match(lines[0]):
+    if not lines:
         return False
     names = {line.split(b":", 1)[0].strip().lower() for line in lines if _HEADER_LINE.match(line)}
     return len(names & _KNOWN_HEADERS) >= 3 and bool(names & {b"from", b"received", b"message-id"})
