@@ -133,6 +133,7 @@ class BlobStore:
         self.root = root
         self.pending = root / "pending"
         self.blobs = root / "sha256"
+        self._dirs: set[Path] = set()
 
     def create_layout(self) -> None:
         """Make the store's folders (idempotent)."""
@@ -218,7 +219,9 @@ class BlobStore:
 
     def _link(self, pending: Path, sha256: str) -> None:
         final = self.blob_path(sha256)
-        final.parent.mkdir(parents=True, exist_ok=True)
+        if final.parent not in self._dirs:  # one mkdir per folder per process, not per blob
+            final.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(final.parent)
         # Read-only before it gets its final name: a blob is never seen writable in the
         # store, whatever moment a crash picks.
         os.chmod(pending, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
