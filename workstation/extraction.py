@@ -45,6 +45,7 @@ from extractors.records import (
     record_to_canonical,
 )
 from extractors.timeutil import sort_key
+from workstation.extract_worker import ExtractorFailed, records_in_worker, use_worker
 
 T_EXTRACTION = Extraction.__table__  # type: ignore[attr-defined]
 TABLES: dict[type[Record], Any] = {
@@ -94,13 +95,38 @@ class _Pending:
         self._no_nul = dialect == "postgresql"
         self._values = operator.itemgetter(*self.columns)
 
-    def add(self, row: dict[str, Any]) -> None:
+    def values(self, row: dict[str, Any]) -> tuple[Any, ...]:
+        """The row as a tuple in this table's column order."""
         values: tuple[Any, ...] = self._values(row)
         if self._no_nul:
             # PostgreSQL text cannot hold NUL; show it as U+2400 in the database view. The
             # record's canonical form (and the Merkle root in the ledger) keeps the NUL.
             values = tuple(v.replace("\x00", "\u2400") if isinstance(v, str) else v for v in values)
-        self.rows.append(values)
+        return values
+
+
+#: (leaf hash, record type when it has a table, row tuple — or the record itself otherwise)
+Prepared = tuple[bytes, type[Record] | None, Any]
+
+
+def prepare_records(
+    records: Iterator[Record], base: dict[str, Any], tables: dict[type[Record], _Pending]
+) -> Iterator[Prepared]:
+    """Hash and shape each record for the ledger and the database, in order.
+
+    The same function runs in-process or in the extraction worker, so both give the same
+    rows and the same Merkle root.
+    """
+    for ordinal, record in enumerate(records):
+        leaf = record_leaf(record)
+        kind = type(record)
+        table = tables.get(kind)
+        if table is not None:
+            yield leaf, kind, table.values(record_row(record, base, ordinal))
+        elif isinstance(record, ExtractWarning | DerivedFile):
+            yield leaf, None, record
+        else:
+            raise TypeError(f"unknown record type {kind.__name__}")
 
 
 _EMPTY_LIST = "[]"
@@ -206,19 +232,33 @@ class ItemExtractor:
                     },
                 )
                 try:
-                    for record in extractor.extract(source, ctx):
-                        tree.append(record_leaf(record))
-                        if isinstance(record, ExtractWarning):
-                            warnings.append(_warning_text(record))
-                        elif isinstance(record, DerivedFile):
-                            derived.append(self._stage_derived(item, record, label))
+                    prepared: Iterator[Prepared]
+                    if use_worker(source):
+                        prepared = records_in_worker(
+                            lambda: prepare_records(
+                                extractor.extract(source, Context(tz=self.tz)), base, pending
+                            ),
+                            self.cancelled,
+                        )
+                    else:
+                        prepared = prepare_records(extractor.extract(source, ctx), base, pending)
+                    for leaf, kind, payload in prepared:
+                        tree.append(leaf)
+                        if kind is not None:
+                            self._queue(writer, pending, kind, payload)
+                        elif isinstance(payload, ExtractWarning):
+                            warnings.append(_warning_text(payload))
                         else:
-                            self._queue(writer, pending, record, base, tree.size - 1)
+                            derived.append(self._stage_derived(item, payload, label))
                 except ExtractionCancelled:
                     raise
                 except Exception as exc:  # recorded, with what was found kept
                     status = "failed"
-                    error = f"{type(exc).__name__}: {exc}"
+                    error = (
+                        str(exc)
+                        if isinstance(exc, ExtractorFailed)
+                        else (f"{type(exc).__name__}: {exc}")
+                    )
                     warnings.append(
                         f"{source.path}: {label} stopped after {tree.size} records: {error}"
                     )
@@ -241,14 +281,10 @@ class ItemExtractor:
         self,
         writer: CaseWriter,
         pending: dict[type[Record], _Pending],
-        record: Record,
-        base: dict[str, Any],
-        ordinal: int,
+        kind: type[Record],
+        row: tuple[Any, ...],
     ) -> None:
-        kind = type(record)
-        if kind not in TABLES:
-            raise TypeError(f"unknown record type {kind.__name__}")
-        pending[kind].add(record_row(record, base, ordinal))
+        pending[kind].rows.append(row)
         if len(pending[kind].rows) >= CHUNK_ROWS:
             self._flush(writer, pending, kind)
 
