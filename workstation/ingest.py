@@ -295,6 +295,8 @@ class Ingest:
         if len(b) == 0:
             return
         try:
+            if b.acquisitions:
+                self.case.store.sync()  # every staged copy durable before it is recorded
             self.case.record_acquisitions(
                 self.signer, b.acquisitions, b.notes, b.extra, place_blobs=False
             )
@@ -342,7 +344,8 @@ class Ingest:
         """Read, hash and stage one file (safe on a worker thread: touches no batch state)."""
         src = SourceFile(source.path)
         times = src.times
-        staged = self.case.store.stage(src.chunks(), progress=self._bytes_read)
+        # Not fsynced one by one: flush() syncs the file system once before the commit.
+        staged = self.case.store.stage(src.chunks(), progress=self._bytes_read, durable=False)
         return Acquisition(
             staged=staged,
             mime=mime_of(staged.head),
@@ -476,7 +479,7 @@ class Ingest:
         m = event.member
         path = f"{parent_path}!/{m.name}"
         try:
-            staged = self.case.store.stage(event.chunks())
+            staged = self.case.store.stage(event.chunks(), durable=False)
         except MemberRefused as exc:
             self._warn(
                 parent_id,
