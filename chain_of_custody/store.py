@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import fcntl
 import hashlib
 import itertools
 import os
 import stat
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,7 +36,9 @@ from typing import BinaryIO
 from chain_of_custody.errors import StoreError
 
 CHUNK = 1 << 20  # 1 MiB: large enough for hashing speed, small enough for flat memory
-HEAD_BYTES = 1 << 16  # what libmagic is shown of each blob
+HEAD_BYTES = 1 << 16
+PART_GRACE_S = 120  # a .part file younger than this may belong to a writer not yet locked
+_O_TMPFILE = getattr(os, "O_TMPFILE", 0)  # what libmagic is shown of each blob
 _SYNC_EVERY = 64 << 20  # start write-back early so the final fsync is short
 
 ProgressFn = Callable[[int], None]
@@ -173,9 +177,7 @@ class BlobStore:
         fraction of an fsync each. The iterable may raise (a source that changed, a zip
         member over a limit): the partial copy is removed and the exception propagates.
         """
-        part = self.pending / f"{self._scratch_prefix}{next(self._scratch_numbers)}.part"
-        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fd, part = self._scratch_file()
         digest = hashlib.sha256()
         size = 0
         head = b""
@@ -200,13 +202,41 @@ class BlobStore:
             if durable:
                 os.fsync(fd)
             hexdigest = digest.hexdigest()
-            named = self.pending / f"{hexdigest}.{part.stem}"
-            os.rename(part, named)
+            named = (
+                self.pending / f"{hexdigest}.{self._scratch_prefix}{next(self._scratch_numbers)}"
+            )
+            if part is None:
+                # The unnamed file gets its first name already locked by this writer.
+                _link_open_file(fd, named)
+            else:
+                os.rename(part, named)
         except BaseException:
-            part.unlink(missing_ok=True)
+            if part is not None:
+                part.unlink(missing_ok=True)
             os.close(fd)
             raise
         return StagedBlob(sha256=hexdigest, size=size, head=head, path=named, _fd=fd)
+
+    def _scratch_file(self) -> tuple[int, Path | None]:
+        """A locked scratch file in ``pending/``: unnamed (O_TMPFILE) where the system allows.
+
+        An unnamed file cannot be seen by another process's recovery before this writer has
+        locked it, and it vanishes by itself if the writer is killed. Elsewhere a ``.part``
+        name is used, and recovery leaves young ``.part`` files alone (see ``recover``).
+        """
+        if _O_TMPFILE:
+            try:
+                fd = os.open(self.pending, os.O_WRONLY | _O_TMPFILE | os.O_CLOEXEC, 0o600)
+            except OSError as exc:
+                if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+                    raise
+            else:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                return fd, None
+        part = self.pending / f"{self._scratch_prefix}{next(self._scratch_numbers)}.part"
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return fd, part
 
     def discard(self, staged: StagedBlob) -> None:
         """Remove a staged copy that will not be recorded."""
@@ -266,6 +296,8 @@ class BlobStore:
                     continue  # a live writer owns it
                 if not path.exists():
                     continue
+                if path.suffix == ".part" and time.time() - os.fstat(fd).st_mtime < PART_GRACE_S:
+                    continue  # maybe a live writer between creating and locking it
                 name = path.name.split(".")[0]
                 if path.suffix != ".part" and len(name) == 64 and is_recorded(name):
                     if self.rehash_file(path) != name:
@@ -297,6 +329,21 @@ class BlobStore:
 
 _LIBC = ctypes.CDLL(None, use_errno=True)
 _SYNCFS = getattr(_LIBC, "syncfs", None)
+
+
+_AT_FDCWD = -100
+_AT_SYMLINK_FOLLOW = 0x400
+
+
+def _link_open_file(fd: int, name: Path) -> None:
+    """Give an unnamed (O_TMPFILE) file its name: linkat through /proc, following the link.
+
+    os.link does not follow the /proc/self/fd symlink, so libc's linkat is called directly.
+    """
+    source = f"/proc/self/fd/{fd}".encode()
+    if _LIBC.linkat(_AT_FDCWD, source, _AT_FDCWD, os.fsencode(name), _AT_SYMLINK_FOLLOW) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), str(name))
 
 
 def _sync_filesystem(path: Path) -> None:
