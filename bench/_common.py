@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import tempfile
 import time
+from pathlib import Path
+
+EWS = str(Path(sys.executable).parent / "ews")
 
 
 def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
@@ -24,3 +28,26 @@ def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
         if os.waitstatus_to_exitcode(status) != 0:
             raise SystemExit(f"failed: {' '.join(cmd)}\n{err.read().decode()}")
         return seconds, usage.ru_maxrss * 1024, out.read().decode()
+
+
+def new_case(folder: Path, urn: str, title: str, env: dict[str, str]) -> Path:
+    """`ews init` a case for the bench examiner (BE) and return its folder."""
+    subprocess.run(
+        [
+            EWS,
+            "init",
+            str(folder),
+            "--urn",
+            urn,
+            "--title",
+            title,
+            "--examiner",
+            "Bench Examiner",
+            "--initials",
+            "BE",
+        ],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return folder

@@ -30,7 +30,7 @@ BIN = Path(sys.executable).parent
 EWS = str(BIN / "ews")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _common import run_measured  # noqa: E402
+from _common import new_case, run_measured  # noqa: E402
 
 
 def _t(text: str) -> datetime:
@@ -41,24 +41,7 @@ def run_ingest(
     work: Path, name: str, archive: Path, extra: list[str], env: dict[str, str]
 ) -> dict[str, float]:
     case = work / name
-    subprocess.run(
-        [
-            EWS,
-            "init",
-            str(case),
-            "--urn",
-            "01BE0000003",
-            "--title",
-            name,
-            "--examiner",
-            "Bench Examiner",
-            "--initials",
-            "BE",
-        ],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    new_case(case, "01BE0000003", name, env)
     seconds, rss, _ = run_measured([EWS, "ingest", str(case), str(archive), *extra], env)
     with sqlite3.connect(f"file:{case / 'case.sqlite'}?mode=ro", uri=True) as db:
         messages = db.execute("SELECT count(*) FROM message_record").fetchone()[0]

@@ -27,7 +27,7 @@ from pathlib import Path
 BIN = Path(sys.executable).parent
 EWS = str(BIN / "ews")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import run_measured  # noqa: E402
+from _common import new_case, run_measured  # noqa: E402
 
 
 def _env(keys: Path) -> dict[str, str]:
@@ -51,27 +51,8 @@ def make_file(path: Path, size: int) -> None:
             block = block[1:] + block[:1]  # keep blocks distinct so nothing dedupes
 
 
-def new_case(work: Path, name: str, env: dict[str, str]) -> Path:
-    case = work / name
-    subprocess.run(
-        [
-            EWS,
-            "init",
-            str(case),
-            "--urn",
-            "01BE0000001",
-            "--title",
-            f"bench {name}",
-            "--examiner",
-            "Bench Examiner",
-            "--initials",
-            "BE",
-        ],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return case
+def bench_case(work: Path, name: str, env: dict[str, str]) -> Path:
+    return new_case(work / name, "01BE0000001", f"bench {name}", env)
 
 
 def digest_seconds(path: Path) -> float:
@@ -96,7 +77,7 @@ def bench_large(work: Path, size: int, env: dict[str, str]) -> dict[str, float]:
     src = work / f"large-{size >> 20}MB.bin"
     make_file(src, size)
     digest_seconds(src)  # warm the page cache so both sides read from memory
-    case = new_case(work, f"large-{size >> 20}", env)
+    case = bench_case(work, f"large-{size >> 20}", env)
     hash_s = digest_seconds(src)
     copy_s = copy_fsync_seconds(src, work / "copy.bin")
     ingest_s, rss, _ = run_measured([EWS, "ingest", str(case), str(src)], env)
@@ -122,7 +103,7 @@ def bench_many(work: Path, count: int, size: int, env: dict[str, str]) -> dict[s
     block = hashlib.shake_256(b"many").digest(size + count)
     for i in range(count):
         (folder / f"f{i:06d}.bin").write_bytes(block[i : i + size])
-    case = new_case(work, "many", env)
+    case = bench_case(work, "many", env)
     seconds, rss, _ = run_measured([EWS, "ingest", str(case), str(folder)], env)
     _remove_case(case)
     shutil.rmtree(folder)

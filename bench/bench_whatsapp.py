@@ -25,7 +25,7 @@ BIN = Path(sys.executable).parent
 EWS = str(BIN / "ews")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _common import run_measured  # noqa: E402
+from _common import new_case, run_measured  # noqa: E402
 
 WHATSTK = """
 import sys, time
@@ -81,24 +81,7 @@ def main() -> None:
         "EWS_EXAMINER": "BE",
     }
     case = work / "case"
-    subprocess.run(
-        [
-            EWS,
-            "init",
-            str(case),
-            "--urn",
-            "01BE0000002",
-            "--title",
-            "bench",
-            "--examiner",
-            "Bench Examiner",
-            "--initials",
-            "BE",
-        ],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    new_case(case, "01BE0000002", "bench", env)
     whatstk_s, whatstk_rows, whatstk_rss = parser_seconds(WHATSTK, chat)
     chatminer_s, chatminer_rows, chatminer_rss = parser_seconds(CHATMINER, chat)
     ingest_s, ingest_rss, _ = run_measured([EWS, "ingest", str(case), str(chat)], env)

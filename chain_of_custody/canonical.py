@@ -63,11 +63,6 @@ def format_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def parse_time(text: str) -> datetime:
-    """Inverse of format_time; also accepts other RFC 3339 offsets."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-
-
 def utc_now() -> datetime:
     """The current time in UTC (one place to patch in tests)."""
     return datetime.now(UTC)

@@ -214,6 +214,11 @@ class Case:
             ).all()
         return {r.key_id: ExaminerIdentity(r.name, r.initials, r.public_key) for r in rows}
 
+    def ledger_size(self) -> int:
+        """How many entries the ledger holds (one indexed query)."""
+        with db.read_connection(self.engine) as conn:
+            return ledger.last_entry(conn, self.case_id)[0] + 1
+
     def ledger_entries(self) -> Iterator[Entry]:
         """Every ledger entry in order."""
         with db.read_connection(self.engine) as conn:

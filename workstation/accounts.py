@@ -111,14 +111,3 @@ def link_avatar(
 
     made = case.record(signer, [NewEntry("account.avatar_linked", account_id, data)], write)
     return AvatarLink(account_id, item.id, item.sha256, phash, made[0].seq)
-
-
-def linked_avatars(case: Case) -> dict[str, str]:
-    """The latest examiner-linked picture (SHA-256) per account."""
-    with db.read_connection(case.engine) as conn:
-        rows = conn.execute(
-            sa.select(T_AVATAR.c.account_key, T_AVATAR.c.sha256)
-            .where(T_AVATAR.c.case_id == case.case_id)
-            .order_by(T_AVATAR.c.ledger_seq)
-        )
-        return {r.account_key: r.sha256 for r in rows}

@@ -278,7 +278,7 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _ledger_size(case: Case) -> int:
-        return sum(1 for _ in case.ledger_entries())
+        return case.ledger_size()
 
     def refresh(self) -> None:
         if self.case is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -207,6 +206,3 @@ class IngestScreen(QWidget):
         self.status.setText(
             f"Stopped: {message}. What was complete is recorded; start again to resume."
         )
-
-    def source_paths(self) -> list[Path]:
-        return [Path(p) for p in self.paths()]
