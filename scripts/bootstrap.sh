@@ -47,6 +47,12 @@ if ! python3 -c 'import ctypes.util,sys; sys.exit(0 if ctypes.util.find_library(
     did+=("installed libmagic1")
 fi
 
+# 1b. poppler-utils: the tests render every bundle PDF page to PNG with pdftoppm.
+if ! command -v pdftoppm >/dev/null 2>&1; then
+    apt_install poppler-utils
+    did+=("installed poppler-utils")
+fi
+
 # 2. The virtualenv. Debian's python3 lacks ensurepip without python3-venv.
 if [[ ! -x "$venv/bin/python" ]]; then
     if ! python3 -c 'import ensurepip' 2>/dev/null; then

@@ -275,6 +275,11 @@ def cmd_gui(args: argparse.Namespace) -> int:
 # --- parser --------------------------------------------------------------------------------
 
 
+#: ``case_cmd(name, fn, help, json_flag=True)``: a sub-parser taking CASE_DIR, --db (and --json).
+CaseCommand = Callable[..., argparse.ArgumentParser]
+SubParsers = Any  # argparse's _SubParsersAction, which typeshed keeps private
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="ews",
@@ -369,6 +374,12 @@ def _parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_gui)
     sp = case_cmd("checkpoint", cmd_checkpoint, "sign and store a checkpoint of the ledger")
     sp.add_argument("--examiner", help="initials of the signing examiner")
+
+    # Commands of the later issues live in their own modules; each adds its sub-parsers here.
+    from workstation import cli_aliases, cli_bundle
+
+    cli_aliases.register(sub, case_cmd)
+    cli_bundle.register(sub, case_cmd)
     return p
 
 
