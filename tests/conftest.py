@@ -7,6 +7,7 @@ sets it). Each test gets a database of its own, dropped afterwards.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,8 +17,10 @@ import sqlalchemy as sa
 
 from chain_of_custody.case import Case
 from chain_of_custody.keys import Signer, get_or_create_examiner
+from workstation.ingest import ingest_paths
 
 PASSPHRASE = "correct horse battery staple"
+ALPHA = Path(__file__).resolve().parent / "data" / "case_alpha"
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -84,5 +87,27 @@ def case(tmp_path: Path, signer: Signer, db_url: str | None) -> Iterator[Case]:
     c = Case.create(
         tmp_path / "case", urn="01YY0000001", title="R v Test", signer=signer, db_url=db_url
     )
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="session")
+def alpha_template(tmp_path_factory: pytest.TempPathFactory, signer: Signer) -> Path:
+    """The folder of case-alpha ingested once per session (SQLite). Do not change it: open it
+    read-only, or take a private copy with ``alpha_copy``."""
+    folder = tmp_path_factory.mktemp("alpha-template") / "case"
+    with Case.create(
+        folder, urn="01AL0000001", title="R v Mercer (case alpha)", signer=signer
+    ) as c:
+        ingest_paths(c, signer, [ALPHA / "evidence"])
+    return folder
+
+
+@pytest.fixture
+def alpha_copy(alpha_template: Path, tmp_path: Path) -> Iterator[Case]:
+    """A private copy of the ingested case-alpha, open, to change freely."""
+    dest = tmp_path / "alpha"
+    shutil.copytree(alpha_template, dest)
+    c = Case.open(dest)
     yield c
     c.close()
