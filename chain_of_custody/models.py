@@ -295,3 +295,48 @@ class AccountAvatar(SQLModel, table=True):
     item_id: str = Field(foreign_key="item.id", max_length=36)
     sha256: str = Field(max_length=64)
     ledger_seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+# --- exhibits and case details (issue 6) ---
+
+
+class ExhibitRow(SQLModel, table=True):
+    """An exhibit reference as assigned (``exhibit.assigned``); never renumbered or deleted."""
+
+    __tablename__ = "exhibit"
+    __table_args__ = (UniqueConstraint("case_id", "prefix", "number"),)
+
+    case_id: str = Field(foreign_key="case_info.id", primary_key=True, max_length=36)
+    ref: str = Field(primary_key=True, max_length=24)  # "JS/1"
+    prefix: str = Field(max_length=8)  # the producer's initials
+    number: int
+    producer: str = Field(max_length=16)  # key id of the producing examiner
+    kind: str = Field(max_length=16)  # item | thread | messages
+    description: str
+    reason: str
+    assigned_at: str = Field(max_length=32)
+    ledger_seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class ExhibitPart(SQLModel, table=True):
+    """What an exhibit is made of: items (sha256), threads (thread id) or messages (id)."""
+
+    __tablename__ = "exhibit_part"
+    __table_args__ = (Index("ix_exhibit_part_ref", "case_id", "ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case_info.id", max_length=36)
+    ref: str = Field(max_length=24)
+    role: str = Field(max_length=16)  # item | thread | message
+    value: str
+
+
+class CaseDetailsRow(SQLModel, table=True):
+    """One ``details.set`` entry: the whole document (section "*") or one section."""
+
+    __tablename__ = "case_details"
+
+    case_id: str = Field(foreign_key="case_info.id", primary_key=True, max_length=36)
+    ledger_seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    section: str = Field(max_length=64)
+    document: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON
