@@ -340,3 +340,40 @@ class CaseDetailsRow(SQLModel, table=True):
     ledger_seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     section: str = Field(max_length=64)
     document: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON
+
+
+# --- alias decisions (issue 5) ---
+
+
+class AliasDecision(SQLModel, table=True):
+    """An examiner's decision on a suggested alias link (``alias.confirmed`` / ``.rejected`` /
+    ``.undone``). The latest decision of a pair is its status; rows are never edited."""
+
+    __tablename__ = "alias_decision"
+    __table_args__ = (Index("ix_alias_decision_pair", "case_id", "account_a", "account_b"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case_info.id", max_length=36)
+    account_a: str  # the smaller account key of the pair
+    account_b: str
+    decision: str = Field(max_length=16)  # confirmed | rejected | undone
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    signals: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON list
+    examiner: str = Field(max_length=16)
+    decided_at: str = Field(max_length=32)
+    ledger_seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class AliasLabel(SQLModel, table=True):
+    """A label an examiner gave an alias group (``alias.labelled``); the latest one counts."""
+
+    __tablename__ = "alias_label"
+    __table_args__ = (Index("ix_alias_label_group", "case_id", "group_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case_info.id", max_length=36)
+    group_id: str = Field(max_length=64)
+    label: str
+    examiner: str = Field(max_length=16)
+    labelled_at: str = Field(max_length=32)
+    ledger_seq: int = Field(sa_column=Column(BigInteger, nullable=False))
