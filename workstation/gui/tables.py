@@ -1,25 +1,49 @@
 """Table models over the case database that stay fast with a million rows.
 
-Rows are never all loaded: ``rowCount`` comes from ``COUNT(*)`` and rows are read a page at
-a time when the view asks for them (keyset on an indexed column), with a small page cache.
-Reads go through their own connection: SQLite in WAL mode lets them run beside a writer.
+Rows are never all loaded. Rows are read a page at a time when the view asks for them, by
+keyset on indexed columns (``key > last key``), with a small page cache; a jump far into
+the table (the scroll bar dragged to the end) finds its page's first key from the nearer
+end of the index. Reads go through their own connection: SQLite in WAL mode lets them run
+beside the lane's writer.
+
+A table may be made of *segments* shown one after the other, each with its own keys: the
+messages table shows timed messages by ``(sent_at_sort, id)`` and then the untimed ones by
+``id``, because NULL sorts first on SQLite and last on PostgreSQL.
+
+Unfiltered, ``rowCount`` is ``COUNT(*)`` (an index-only count). Filtered, counting every
+match of a substring would read every row before showing one, so the filter *scans*: the
+rows are read in chunks of the index order, on the GUI thread's idle time, a few
+milliseconds each; matches are appended as they are found and only each page's first key
+is kept, so memory does not grow with the number of matches.
 """
 
 from __future__ import annotations
 
+import operator
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from sqlalchemy.engine import Engine
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from sqlalchemy.engine import Connection, Engine
 
 PAGE = 256
 CACHED_PAGES = 64
+SCAN_CHUNK = 20_000  # rows of the index order read per step of a filter's scan
+FIRST_ANSWER_S = 0.06  # a new filter scans this long before the view repaints
 
 Index = QModelIndex | QPersistentModelIndex
+Key = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -32,30 +56,67 @@ class Column:
     tooltip: Callable[[Any], str] | None = None
 
 
+@dataclass(frozen=True)
+class Segment:
+    """Rows matching ``where``, in the order of ``keys`` (indexed, unique together)."""
+
+    where: sa.ColumnElement[bool]
+    keys: tuple[sa.ColumnElement[Any], ...]
+
+
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "lt": operator.lt,
+    "le": operator.le,
+}
+
+
+def _after(keys: Sequence[sa.ColumnElement[Any]], value: Key, op: str) -> sa.ColumnElement[bool]:
+    """``keys <op> value`` as a row-value comparison (SQLite and PostgreSQL use the index)."""
+    left: Any = keys[0] if len(keys) == 1 else sa.tuple_(*keys)
+    right: Any = value[0] if len(keys) == 1 else sa.tuple_(*(sa.literal(v) for v in value))
+    return _COMPARE[op](left, right)  # type: ignore[no-any-return]
+
+
+class _SegmentState:
+    """What is known of one segment: its row count and, when filtered, its page starts."""
+
+    def __init__(self, segment: Segment) -> None:
+        self.segment = segment
+        self.count = 0
+        self.starts: list[Key] = []  # first key of each page (filtered mode only)
+
+
 class PagedTableModel(QAbstractTableModel):
-    """A read-only table over ``select(columns).where(filters).order_by(key)``."""
+    """A read-only table over ``select(columns).where(base, filter)`` in key order."""
+
+    scan_progress = Signal(int, bool)  # rows found so far, scan finished
 
     def __init__(
         self,
         engine: Engine,
         columns: Sequence[Column],
-        key: sa.ColumnElement[Any],
+        segments: Sequence[Segment],
         base_filter: sa.ColumnElement[bool],
     ) -> None:
         super().__init__()
         self._engine = engine
         self._columns = list(columns)
-        self._key = key
         self._base = base_filter
         self._filter: sa.ColumnElement[bool] | None = None
-        self._count = 0
-        self._pages: OrderedDict[int, list[Any]] = OrderedDict()
+        self._segments = [_SegmentState(s) for s in segments]
+        self._pages: OrderedDict[tuple[int, int], list[Any]] = OrderedDict()
+        self._scan: tuple[int, Key | None] | None = None  # (segment, last key scanned)
+        self._scan_generation = 0
         self.refresh()
 
-    # --- querying --------------------------------------------------------------------
+    # --- state -----------------------------------------------------------------------
 
-    def _where(self) -> sa.ColumnElement[bool]:
-        return self._base if self._filter is None else sa.and_(self._base, self._filter)
+    @property
+    def scanning(self) -> bool:
+        """True while a filter's scan has not reached the end of the table."""
+        return self._scan is not None
 
     def set_filter(self, condition: sa.ColumnElement[bool] | None) -> None:
         """Show only rows matching the condition (None: all rows)."""
@@ -63,58 +124,162 @@ class PagedTableModel(QAbstractTableModel):
         self.refresh()
 
     def refresh(self) -> None:
-        """Re-count and drop cached pages (after an ingest, a filter change …)."""
+        """Re-count (or re-scan) and drop cached pages (after an ingest, a filter change …)."""
         self.beginResetModel()
-        with self._engine.connect() as conn:
-            table = self._key.table
-            self._count = int(
-                conn.execute(
-                    sa.select(sa.func.count()).select_from(table).where(self._where())
-                ).scalar()
-                or 0
-            )
         self._pages.clear()
+        self._scan_generation += 1
+        for state in self._segments:
+            state.count, state.starts = 0, []
+        if self._filter is None:
+            self._scan = None
+            with self._engine.connect() as conn:
+                for state in self._segments:
+                    state.count = self._count(conn, state.segment)
+        else:
+            self._scan = (0, None)
         self.endResetModel()
+        if self._scan is None:
+            self.scan_progress.emit(self.rowCount(), True)
+            return
+        deadline = time.perf_counter() + FIRST_ANSWER_S
+        while self._scan is not None and time.perf_counter() < deadline:
+            self._scan_step()
+        self._schedule_scan()
 
-    def _page(self, number: int) -> list[Any]:
-        page = self._pages.get(number)
-        if page is not None:
-            self._pages.move_to_end(number)
-            return page
+    def _count(self, conn: Connection, segment: Segment) -> int:
+        query = sa.select(sa.func.count()).select_from(segment.keys[0].table)
+        return int(conn.execute(query.where(self._base, segment.where)).scalar() or 0)
+
+    # --- the filter's scan -----------------------------------------------------------
+
+    def _schedule_scan(self) -> None:
+        if self._scan is None:
+            return
+        generation = self._scan_generation
+
+        def step() -> None:
+            if generation == self._scan_generation and self._scan is not None:
+                self._scan_step()
+                self._schedule_scan()
+
+        QTimer.singleShot(0, step)
+
+    def finish_scan(self) -> None:
+        """Scan to the end now (tests and benchmarks)."""
+        while self._scan is not None:
+            self._scan_step()
+
+    def _scan_step(self) -> None:
+        assert self._scan is not None and self._filter is not None
+        number, cursor = self._scan
+        state = self._segments[number]
+        keys = state.segment.keys
+        where = [self._base, state.segment.where]
+        if cursor is not None:
+            where.append(_after(keys, cursor, "gt"))
         with self._engine.connect() as conn:
-            start_key = None
-            previous = self._pages.get(number - 1)
-            if previous:
-                start_key = previous[-1][-1]
-            query = sa.select(*(c.sql for c in self._columns), self._key).where(self._where())
-            if start_key is not None:
-                query = query.where(self._key > start_key).order_by(self._key).limit(PAGE)
+            end = conn.execute(
+                sa.select(*keys).where(*where).order_by(*keys).offset(SCAN_CHUNK - 1).limit(1)
+            ).first()
+            bounded = where if end is None else [*where, _after(keys, tuple(end), "le")]
+            found = conn.execute(
+                sa.select(*keys).where(*bounded, self._filter).order_by(*keys)
+            ).all()
+        if found:
+            first = self.rowCount()
+            self.beginInsertRows(QModelIndex(), first, first + len(found) - 1)
+            for i, key in enumerate(found, start=state.count):
+                if i % PAGE == 0:
+                    state.starts.append(tuple(key))
+            state.count += len(found)
+            self.endInsertRows()
+        if end is not None:
+            self._scan = (number, tuple(end))
+        elif number + 1 < len(self._segments):
+            self._scan = (number + 1, None)
+        else:
+            self._scan = None
+        self.scan_progress.emit(self.rowCount(), self._scan is None)
+
+    # --- pages -----------------------------------------------------------------------
+
+    def _where(self, segment: Segment) -> list[sa.ColumnElement[bool]]:
+        where = [self._base, segment.where]
+        return where if self._filter is None else [*where, self._filter]
+
+    def _page(self, number: int, page_no: int) -> list[Any]:
+        cached = self._pages.get((number, page_no))
+        if cached is not None:
+            self._pages.move_to_end((number, page_no))
+            return cached
+        state = self._segments[number]
+        keys = state.segment.keys
+        select = sa.select(*(c.sql for c in self._columns), *keys).where(
+            *self._where(state.segment)
+        )
+        width = len(keys)
+        before, after = (
+            self._pages.get((number, page_no - 1)),
+            self._pages.get((number, page_no + 1)),
+        )
+        with self._engine.connect() as conn:
+            if before:
+                page = self._read(conn, select, keys, _after(keys, before[-1][-width:], "gt"))
+            elif after:
+                # Scrolling up: the rows just before the next page's first key.
+                query = select.where(_after(keys, after[0][-width:], "lt"))
+                desc = [k.desc() for k in keys]
+                page = list(reversed(conn.execute(query.order_by(*desc).limit(PAGE)).all()))
             else:
-                # Jumping (e.g. to the end): find the page's first key with an index-only scan.
-                first = conn.execute(
-                    sa.select(self._key)
-                    .where(self._where())
-                    .order_by(self._key)
-                    .offset(number * PAGE)
-                    .limit(1)
-                ).scalar()
-                query = query.where(self._key >= first).order_by(self._key).limit(PAGE)
-            page = list(conn.execute(query).all())
-        self._pages[number] = page
+                start = self._page_start(conn, number, page_no)
+                page = (
+                    []
+                    if start is None
+                    else self._read(conn, select, keys, _after(keys, start, "ge"))
+                )
+        self._pages[(number, page_no)] = page
         if len(self._pages) > CACHED_PAGES:
             self._pages.popitem(last=False)
         return page
 
+    @staticmethod
+    def _read(
+        conn: Connection,
+        select: sa.Select[Any],
+        keys: Sequence[sa.ColumnElement[Any]],
+        where: sa.ColumnElement[bool],
+    ) -> list[Any]:
+        return list(conn.execute(select.where(where).order_by(*keys).limit(PAGE)).all())
+
+    def _page_start(self, conn: Connection, number: int, page_no: int) -> Key | None:
+        """The first key of a page not next to a cached one."""
+        state = self._segments[number]
+        if self._filter is not None:
+            return state.starts[page_no] if page_no < len(state.starts) else None
+        keys = state.segment.keys
+        query = sa.select(*keys).where(*self._where(state.segment)).limit(1)
+        row = page_no * PAGE
+        if row < state.count - row:
+            query = query.order_by(*keys).offset(row)
+        else:  # nearer the end: count back from there
+            query = query.order_by(*(k.desc() for k in keys)).offset(state.count - 1 - row)
+        found = conn.execute(query).first()
+        return None if found is None else tuple(found)
+
     def row(self, row: int) -> Any:
-        """The database row behind a table row."""
-        page = self._page(row // PAGE)
-        offset = row % PAGE
-        return page[offset] if offset < len(page) else None
+        """The database row behind a table row (its columns, then its keys)."""
+        for number, state in enumerate(self._segments):
+            if row < state.count:
+                page = self._page(number, row // PAGE)
+                offset = row % PAGE
+                return page[offset] if offset < len(page) else None
+            row -= state.count
+        return None
 
     # --- Qt model --------------------------------------------------------------------
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else self._count
+        return 0 if parent.isValid() else sum(s.count for s in self._segments)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
         return 0 if parent.isValid() else len(self._columns)

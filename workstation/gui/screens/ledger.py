@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+import sqlalchemy as sa
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,7 +22,7 @@ from chain_of_custody.case import Case
 from chain_of_custody.models import LedgerEntry
 from chain_of_custody.verify import VerifyReport
 from workstation.gui.fmt import local_time, utc_tooltip
-from workstation.gui.tables import Column, PagedTableModel
+from workstation.gui.tables import Column, PagedTableModel, Segment
 
 T_LEDGER = LedgerEntry.__table__  # type: ignore[attr-defined]
 
@@ -70,7 +71,10 @@ class LedgerScreen(QWidget):
             Column("Entry hash", T_LEDGER.c.entry_hash),
         ]
         self.model = PagedTableModel(
-            case.engine, columns, T_LEDGER.c.seq, T_LEDGER.c.case_id == case.case_id
+            case.engine,
+            columns,
+            [Segment(sa.true(), (T_LEDGER.c.seq,))],
+            T_LEDGER.c.case_id == case.case_id,
         )
         self.table.setModel(self.model)
         for col, width in enumerate((50, 170, 130, 120, 260, 420, 200)):
