@@ -1,0 +1,1474 @@
+"""Check an evidential bundle (``ews-bundle/1``) on its own: ``ews verify-bundle``.
+
+Usage, with the workstation installed or as a single file copied out of a bundle::
+
+    ews verify-bundle BUNDLE [--previous OLD] [--json] [--threads N]
+    python verify_bundle.py BUNDLE [--previous OLD] [--json] [--threads N]
+
+BUNDLE is the exported zip or its folder. The checks and their order are those of
+docs/bundle-format.md: the bundle and its manifest, the manifest signature, every file's size
+and SHA-256, the signed checkpoint, every ledger entry of the extract (hash, signature and
+RFC 6962 inclusion proof), every exhibit's native originals against their ``item.acquired``
+entries, and with ``--previous`` the consistency of an earlier bundle's ledger with this one.
+
+It imports only the Python standard library and ``cryptography`` (Ed25519), so a recipient
+can run it without the workstation. Nothing is extracted to disk: zip members are read as
+streams, and every file is hashed in 1 MiB chunks (on two threads by default; hashlib and
+zlib release the GIL, so the threads run in parallel). Canonical JSON, ledger entry hashing
+and the Merkle proof checks are written here from the format page and RFC 6962 §2.1, on
+purpose independently of the workstation's own code.
+
+Exit status: 0 when every check passed, 1 when any failed, 2 when the input is not a bundle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import hashlib
+import json
+import os
+import stat
+import sys
+import time
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Protocol, cast
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+FORMAT = "ews-bundle/1"
+CHUNK = 1 << 20  # bytes read and hashed at a time
+DEFAULT_THREADS = 2
+#: Files the verifier parses are read into memory (once, and hashed from the same bytes);
+#: anything larger is refused rather than risking the recipient's memory.
+MAX_PARSED_BYTES = 512 << 20
+
+MANIFEST = "manifest.json"
+MANIFEST_SIG = "manifest.sig"
+ENTRIES = "11_custody_ledger/entries.json"
+CHECKPOINT = "11_custody_ledger/checkpoint.json"
+INCLUSION = "11_custody_ledger/inclusion_proofs.json"
+CONSISTENCY = "11_custody_ledger/consistency_proofs.json"
+JSONLD = "case.jsonld"
+EXHIBITS_JSON = "exhibits.json"
+EXHIBITS_DIR = "04_exhibits"
+KEYS_DIR = "keys"
+PARSED = (ENTRIES, CHECKPOINT, INCLUSION, CONSISTENCY, JSONLD, EXHIBITS_JSON)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_UNUSABLE = 2
+
+#: Entry fields covered by ``entry_hash`` (docs/bundle-format.md, DESIGN.md §4).
+ENTRY_FIELDS = ("seq", "case", "prev", "at", "actor", "action", "subject", "data")
+GENESIS_PREV = "0" * 64
+
+TITLES = {
+    1: "bundle and manifest",
+    2: "manifest signature",
+    3: "file hashes",
+    4: "signed checkpoint",
+    5: "ledger entries",
+    6: "exhibits",
+    7: "previous bundle",
+}
+
+
+class Unusable(Exception):
+    """The input is not a bundle at all (missing, not a zip or folder, no manifest)."""
+
+
+class Bad(Exception):
+    """A value in the bundle has the wrong shape; the message says which and why."""
+
+
+class ProofError(Exception):
+    """A Merkle proof is malformed or does not lead to the root."""
+
+
+class MalformedProof(ProofError):
+    """The proof, an index or a size has a shape no valid proof can have."""
+
+
+class ProofMismatch(ProofError):
+    """A well-formed proof that does not reproduce the signed root."""
+
+
+# --- canonical JSON, hex, keys and signatures ------------------------------------------------
+
+
+def canonical(value: Any) -> bytes:
+    """Canonical JSON: sorted keys, no whitespace, UTF-8 without ASCII escaping."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json(data: bytes, what: str, *, require_canonical: bool = False) -> Any:
+    """Parse UTF-8 JSON (NaN and Infinity refused).
+
+    Raises:
+        Bad: if it does not parse, or is not canonical when that is required.
+    """
+    try:
+        value = json.loads(data.decode("utf-8"), parse_constant=_no_constants)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise Bad(f"{what} is not valid JSON ({exc})") from None
+    if require_canonical and canonical(value) != data:
+        raise Bad(f"{what} is not in canonical JSON form (changed after signing?)")
+    return value
+
+
+def _hex(value: object, size: int, what: str) -> bytes:
+    """Lower-case hex of exactly ``size`` bytes, as bytes.
+
+    Raises:
+        Bad: otherwise.
+    """
+    if not isinstance(value, str) or len(value) != 2 * size or value != value.lower():
+        raise Bad(f"{what} is not {2 * size} lower-case hex digits")
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        raise Bad(f"{what} is not {2 * size} lower-case hex digits") from None
+
+
+def _obj(value: object, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise Bad(f"{what} is not a JSON object")
+    return value
+
+
+def _str(obj: Mapping[str, Any], key: str, what: str) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str):
+        raise Bad(f"{what}: '{key}' is missing or not a string")
+    return value
+
+
+def _int(obj: Mapping[str, Any], key: str, what: str) -> int:
+    value = obj.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise Bad(f"{what}: '{key}' is missing or not a whole number")
+    return value
+
+
+def _list(obj: Mapping[str, Any], key: str, what: str) -> list[Any]:
+    value = obj.get(key)
+    if not isinstance(value, list):
+        raise Bad(f"{what}: '{key}' is missing or not a list")
+    return value
+
+
+def ed25519_ok(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """True if ``signature`` is a valid Ed25519 signature of ``message`` under the raw key."""
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def key_fingerprint(public_key: bytes) -> str:
+    """Hex SHA-256 of the raw public key; a key id is this or its first 16 digits."""
+    return hashlib.sha256(public_key).hexdigest()
+
+
+def key_id_names(key_id: str, public_key: bytes) -> bool:
+    """True if ``key_id`` (16 or 64 hex digits) identifies ``public_key``."""
+    return len(key_id) in (16, 64) and key_fingerprint(public_key).startswith(key_id)
+
+
+@dataclass(frozen=True)
+class RecordedKey:
+    """An examiner key as the ledger extract records it."""
+
+    public_key: bytes
+    initials: str
+    name: str
+    seq: int  # the entry that records it
+
+    @property
+    def key_id(self) -> str:
+        return key_fingerprint(self.public_key)[:16]
+
+    def describe(self) -> str:
+        who = self.initials or self.name or "an examiner"
+        return f"{who} (key {self.key_id})"
+
+
+class KeyRing:
+    """The examiner keys recorded in the ledger extract (case.created, examiner.added)."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, RecordedKey] = {}  # by full fingerprint
+
+    def add(self, key: RecordedKey) -> None:
+        self._keys.setdefault(key_fingerprint(key.public_key), key)
+
+    def find(self, key_id: str) -> RecordedKey | None:
+        if len(key_id) not in (16, 64):
+            return None
+        for fingerprint, key in self._keys.items():
+            if fingerprint.startswith(key_id):
+                return key
+        return None
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[RecordedKey]:
+        return iter(self._keys.values())
+
+
+def _keys_of_entry(entry: Mapping[str, Any]) -> Iterator[tuple[Mapping[str, Any], str]]:
+    """(object holding public_key/initials/name, where) for each key an entry records."""
+    data = entry.get("data")
+    if not isinstance(data, dict):
+        return
+    if entry.get("action") == "examiner.added":
+        yield data, "examiner.added"
+    elif entry.get("action") == "case.created":
+        yield data, "case.created"
+        examiner = data.get("examiner")
+        if isinstance(examiner, dict):
+            yield examiner, "case.created"
+
+
+def keyring_of(entries: Iterable[Mapping[str, Any]]) -> KeyRing:
+    """Collect the keys recorded by ``case.created`` and ``examiner.added`` entries."""
+    ring = KeyRing()
+    for entry in entries:
+        seq = entry.get("seq")
+        for holder, _where in _keys_of_entry(entry):
+            raw = holder.get("public_key")
+            if not isinstance(raw, str) or isinstance(seq, bool) or not isinstance(seq, int):
+                continue
+            try:
+                public_key = _hex(raw, 32, "public key")
+            except Bad:
+                continue
+            initials = holder.get("initials")
+            name = holder.get("name")
+            ring.add(
+                RecordedKey(
+                    public_key,
+                    initials if isinstance(initials, str) else "",
+                    name if isinstance(name, str) else "",
+                    seq,
+                )
+            )
+    return ring
+
+
+def entry_leaf(entry: Mapping[str, Any]) -> bytes:
+    """``SHA-256(0x00 || canonical JSON of the signed fields)``: the entry's hash and leaf."""
+    return leaf_hash(canonical({k: entry[k] for k in ENTRY_FIELDS}))
+
+
+def checkpoint_message(origin: str, size: int, root: str, at: str) -> bytes:
+    """The bytes a checkpoint signature covers."""
+    return canonical({"origin": origin, "size": size, "root": root, "at": at})
+
+
+# --- RFC 6962 Merkle proofs --------------------------------------------------------------------
+
+
+def leaf_hash(data: bytes) -> bytes:
+    """RFC 6962 §2.1 leaf hash: ``SHA-256(0x00 || data)``."""
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    """RFC 6962 §2.1 interior node: ``SHA-256(0x01 || left || right)``."""
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def _split(n: int) -> int:
+    """RFC 6962's k: the largest power of two strictly smaller than ``n`` (n >= 2)."""
+    k = 1
+    while k << 1 < n:
+        k <<= 1
+    return k
+
+
+def _proof_hashes(path: Sequence[object], what: str) -> list[bytes]:
+    if isinstance(path, str | bytes) or not isinstance(path, Sequence):
+        raise MalformedProof(f"{what} is not a list of hashes")
+    out: list[bytes] = []
+    for i, node in enumerate(path):
+        if isinstance(node, bytes) and len(node) == 32:
+            out.append(node)
+            continue
+        try:
+            out.append(_hex(node, 32, f"{what} node {i}"))
+        except Bad as exc:
+            raise MalformedProof(str(exc)) from None
+    return out
+
+
+def _sizes(*pairs: tuple[object, str]) -> None:
+    for value, what in pairs:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise MalformedProof(f"{what} is not a whole number")
+
+
+def verify_inclusion(
+    leaf: bytes, index: int, size: int, path: Sequence[object], root: bytes
+) -> None:
+    """Check an RFC 6962 §2.1.1 audit path of leaf ``index`` in the tree of ``size`` leaves.
+
+    The path is rebuilt from the definition ``PATH(m, D[n])``: descending from the whole tree,
+    each split ``k`` sends the leaf left (sibling ``MTH(D[k:n])`` on the right) or right
+    (sibling ``MTH(D[0:k])`` on the left); the proof lists those siblings leaf-first.
+
+    Raises:
+        MalformedProof: a bad index/size, or a path of the wrong length for them.
+        ProofMismatch: the path does not lead to ``root``.
+    """
+    _sizes((index, "leaf index"), (size, "tree size"))
+    if index >= size:
+        raise MalformedProof(f"leaf index {index} is outside a tree of {size} entries")
+    hashes = _proof_hashes(path, "inclusion proof")
+    leaf_is_left: list[bool] = []  # top-down
+    start, end = 0, size
+    while end - start > 1:
+        k = _split(end - start)
+        if index < start + k:
+            leaf_is_left.append(True)
+            end = start + k
+        else:
+            leaf_is_left.append(False)
+            start += k
+    if len(hashes) != len(leaf_is_left):
+        raise MalformedProof(
+            f"inclusion proof has {len(hashes)} hashes; leaf {index} of a tree of {size} "
+            f"needs {len(leaf_is_left)}"
+        )
+    digest = leaf
+    for sibling, is_left in zip(hashes, reversed(leaf_is_left), strict=True):
+        digest = node_hash(digest, sibling) if is_left else node_hash(sibling, digest)
+    if digest != root:
+        raise ProofMismatch(f"inclusion proof of leaf {index} does not lead to the signed root")
+
+
+def verify_consistency(
+    old_size: int, new_size: int, old_root: bytes, new_root: bytes, path: Sequence[object]
+) -> None:
+    """Check an RFC 6962 §2.1.2 proof that the tree of ``old_size`` is a prefix of ``new_size``.
+
+    Follows ``SUBPROOF(m, D[n], b)`` from the top: while ``m != n`` the split ``k`` either
+    keeps the old tree on the left (``m <= k``: the right sibling exists only in the new
+    tree) or cuts it (``m > k``: the left subtree is shared by both trees). At the bottom, the
+    remaining subtree is the old root itself if no cut happened, else the proof's first hash.
+    Both roots are then rebuilt bottom-up and compared. Stricter than the RFC on trivial
+    cases: an empty old tree must have the empty root, equal sizes need equal roots, and
+    both take an empty proof.
+
+    Raises:
+        MalformedProof: bad sizes, or a proof of the wrong length for them.
+        ProofMismatch: the proof does not reproduce both roots.
+    """
+    _sizes((old_size, "old tree size"), (new_size, "new tree size"))
+    if old_size > new_size:
+        raise MalformedProof(f"old tree size {old_size} is larger than new size {new_size}")
+    hashes = _proof_hashes(path, "consistency proof")
+    if old_size == 0 or old_size == new_size:
+        if hashes:
+            raise MalformedProof("a consistency proof between these sizes must be empty")
+        if old_size == 0 and old_root != hashlib.sha256(b"").digest():
+            raise ProofMismatch("the root of an empty tree must be SHA-256 of nothing")
+        if old_size == new_size and old_root != new_root:
+            raise ProofMismatch(f"two trees of size {old_size} have different roots")
+        return
+    old_on_left: list[bool] = []  # top-down
+    m, n, cut = old_size, new_size, False
+    while m != n:
+        k = _split(n)
+        if m <= k:
+            old_on_left.append(True)
+            n = k
+        else:
+            old_on_left.append(False)
+            m, n, cut = m - k, n - k, True
+    expected = len(old_on_left) + (1 if cut else 0)
+    if len(hashes) != expected:
+        raise MalformedProof(
+            f"consistency proof {old_size}->{new_size} has {len(hashes)} hashes, needs {expected}"
+        )
+    if cut:
+        old_digest = new_digest = hashes[0]
+        rest = hashes[1:]
+    else:
+        old_digest = new_digest = old_root
+        rest = hashes
+    for node, left in zip(rest, reversed(old_on_left), strict=True):
+        if left:
+            new_digest = node_hash(new_digest, node)
+        else:
+            old_digest = node_hash(node, old_digest)
+            new_digest = node_hash(node, new_digest)
+    if old_digest != old_root:
+        raise ProofMismatch(
+            f"consistency proof {old_size}->{new_size} does not reproduce the earlier root"
+        )
+    if new_digest != new_root:
+        raise ProofMismatch(
+            f"consistency proof {old_size}->{new_size} does not reproduce the later root"
+        )
+
+
+# --- reading a bundle: a zip or a folder, never extracted --------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One failure: what it concerns (a file, an entry, an exhibit) and what is wrong."""
+
+    subject: str
+    message: str
+
+
+def path_problem(path: str) -> str | None:
+    """Why ``path`` is not a safe bundle-relative path, or None."""
+    if not path:
+        return "empty path"
+    if "\x00" in path:
+        return "contains a NUL byte"
+    if "\\" in path:
+        return "contains a backslash"
+    if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
+        return "is an absolute path"
+    parts = path.split("/")
+    if ".." in parts:
+        return "contains '..'"
+    if "" in parts or "." in parts:
+        return "has an empty or '.' component"
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid UTF-8"
+    return None
+
+
+def _fold(path: str) -> str:
+    return unicodedata.normalize("NFC", path).casefold()
+
+
+def _clashes(paths: Iterable[str]) -> list[tuple[str, str]]:
+    """Pairs of distinct paths that are the same file on a case-insensitive file system."""
+    seen: dict[str, str] = {}
+    out: list[tuple[str, str]] = []
+    for path in paths:
+        other = seen.setdefault(_fold(path), path)
+        if other != path:
+            out.append((other, path))
+    return out
+
+
+class Stream(Protocol):
+    """What the verifier needs of an open file or zip member."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def readinto(self, buffer: memoryview, /) -> int | None: ...
+
+    def close(self) -> None: ...
+
+
+class Source:
+    """The files of a bundle, relative to its top folder, readable as streams."""
+
+    kind = ""
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+        self.top = ""  # the top folder's name
+        self.files: dict[str, int] = {}  # relative path -> size in bytes
+        self.problems: list[Problem] = []  # unsafe or stray members seen when opening
+
+    def open(self, path: str) -> Stream:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the file handle."""
+
+    def read_all(self, path: str) -> bytes:
+        """The whole file (for the few the verifier parses).
+
+        Raises:
+            Bad: if it is larger than MAX_PARSED_BYTES.
+        """
+        if self.files[path] > MAX_PARSED_BYTES:
+            raise Bad(f"{path} is too large to parse ({self.files[path]:,} bytes)")
+        f = self.open(path)
+        try:
+            data = f.read(MAX_PARSED_BYTES + 1)
+        finally:
+            f.close()
+        if len(data) > MAX_PARSED_BYTES:
+            raise Bad(f"{path} is too large to parse")
+        return data
+
+    def digest(self, path: str) -> tuple[str, int]:
+        """(hex SHA-256, size) of one file, read in CHUNK-sized pieces."""
+        h = hashlib.sha256()
+        size = 0
+        buf = bytearray(CHUNK)
+        view = memoryview(buf)
+        f = self.open(path)
+        try:
+            while True:
+                got = f.readinto(view)
+                if not got:
+                    break
+                h.update(view[:got])
+                size += got
+        finally:
+            f.close()
+        return h.hexdigest(), size
+
+
+class ZipSource(Source):
+    """A zip read in place; members are checked before anything is trusted."""
+
+    kind = "zip"
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        try:
+            self._zip = zipfile.ZipFile(location)
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise Unusable(f"{location} is not a readable zip ({exc})") from None
+        self._infos: dict[str, zipfile.ZipInfo] = {}
+        try:
+            self._scan()
+        except Unusable:
+            self._zip.close()
+            raise
+
+    def _scan(self) -> None:
+        members = self._zip.infolist()
+        tops: dict[str, bool] = {}  # top folder -> holds manifest.json
+        seen: set[str] = set()
+        for info in members:
+            name = info.orig_filename
+            if name in seen or info.filename in seen:
+                self.problems.append(Problem(name, "appears twice in the zip"))
+                continue
+            seen.add(name)
+            bare = name[:-1] if name.endswith("/") else name
+            why = path_problem(bare) or (
+                "is not the name stored in the zip" if info.filename != name else None
+            )
+            if why:
+                self.problems.append(Problem(repr(name), f"unsafe zip member name: {why}"))
+                continue
+            top, _, rel = bare.partition("/")
+            tops.setdefault(top, False)
+            if info.is_dir():
+                continue
+            if rel == MANIFEST:
+                tops[top] = True
+            if not rel:
+                continue  # a file beside the top folder; reported below
+            if info.flag_bits & 0x1:
+                self.problems.append(Problem(rel, "is encrypted in the zip"))
+                continue
+            mode = info.external_attr >> 16
+            if mode and not (stat.S_ISREG(mode) or stat.S_IFMT(mode) == 0):
+                self.problems.append(Problem(rel, "is not a regular file (link or device)"))
+                continue
+            self._infos[rel] = info
+        holders = [t for t, has in tops.items() if has]
+        if not members:
+            raise Unusable(f"{self.location} is an empty zip")
+        if not holders:
+            raise Unusable(f"{self.location} holds no <bundle>/{MANIFEST}: not a bundle")
+        if len(holders) > 1:
+            raise Unusable(f"{self.location} holds {len(holders)} bundles: {', '.join(holders)}")
+        self.top = holders[0]
+        for info in members:
+            name = info.orig_filename
+            if name.partition("/")[0] != self.top and not path_problem(name.rstrip("/")):
+                self.problems.append(Problem(name, "is outside the bundle's top folder"))
+        self._infos = {
+            rel: info
+            for rel, info in self._infos.items()
+            if info.orig_filename.startswith(self.top + "/")
+        }
+        self.files = {rel: info.file_size for rel, info in self._infos.items()}
+        for a, b in _clashes(self.files):
+            self.problems.append(Problem(b, f"clashes with {a} (names differ only in case)"))
+
+    def open(self, path: str) -> Stream:
+        return cast(Stream, self._zip.open(self._infos[path]))
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+class FolderSource(Source):
+    """A bundle folder: the top folder itself, or a folder holding exactly one bundle."""
+
+    kind = "folder"
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        root = location
+        if not os.path.isfile(os.path.join(root, MANIFEST)):
+            found = [
+                d.path
+                for d in sorted(os.scandir(root), key=lambda d: d.name)
+                if d.is_dir(follow_symlinks=False) and os.path.isfile(os.path.join(d, MANIFEST))
+            ]
+            if not found:
+                raise Unusable(f"{location} holds no {MANIFEST}: not a bundle")
+            if len(found) > 1:
+                raise Unusable(f"{location} holds {len(found)} bundles; name one of them")
+            root = found[0]
+        self.root = root
+        self.top = os.path.basename(os.path.normpath(root))
+        self._scan()
+
+    def _scan(self) -> None:
+        def failed(exc: OSError) -> None:
+            self.problems.append(Problem(str(exc.filename), f"cannot be read ({exc.strerror})"))
+
+        for folder, dirs, names in os.walk(self.root, onerror=failed):
+            rel_folder = os.path.relpath(folder, self.root)
+            prefix = "" if rel_folder == "." else rel_folder.replace(os.sep, "/") + "/"
+            for name in sorted(dirs):
+                if os.path.islink(os.path.join(folder, name)):
+                    self.problems.append(Problem(prefix + name, "is a symbolic link"))
+            for name in sorted(names):
+                rel = prefix + name
+                why = path_problem(rel)
+                if why:
+                    self.problems.append(Problem(repr(rel), f"unusable file name: {why}"))
+                    continue
+                try:
+                    st = os.lstat(os.path.join(folder, name))
+                except OSError as exc:
+                    self.problems.append(Problem(rel, f"cannot be read ({exc.strerror})"))
+                    continue
+                if not stat.S_ISREG(st.st_mode):
+                    self.problems.append(Problem(rel, "is not a regular file (link or device)"))
+                    continue
+                self.files[rel] = st.st_size
+        for a, b in _clashes(self.files):
+            self.problems.append(Problem(b, f"clashes with {a} (names differ only in case)"))
+
+    def open(self, path: str) -> Stream:
+        full = os.path.join(self.root, *path.split("/"))
+        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        return cast(Stream, os.fdopen(fd, "rb", buffering=0))
+
+
+def open_source(location: str) -> Source:
+    """Open a bundle zip or folder.
+
+    Raises:
+        Unusable: if it is neither, or holds no bundle.
+    """
+    if os.path.isdir(location):
+        return FolderSource(location)
+    if os.path.isfile(location):
+        return ZipSource(location)
+    raise Unusable(f"{location}: no such file or folder")
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Check:
+    """One numbered check: what passing means, or the problems found."""
+
+    number: int
+    passed: str = ""  # plain words, shown when it passed
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return TITLES[self.number]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def fail(self, subject: str, message: str) -> None:
+        self.problems.append(Problem(subject, message))
+
+    def lines(self) -> list[str]:
+        head = f"{self.number}. {self.title}"
+        if self.ok:
+            return [f"PASS  {head}: {self.passed}"]
+        return [f"FAIL  {head}: {p.subject}: {p.message}" for p in self.problems]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "check": self.title,
+            "ok": self.ok,
+            "detail": self.passed if self.ok else "",
+            "problems": [{"subject": p.subject, "message": p.message} for p in self.problems],
+        }
+
+
+@dataclass
+class Report:
+    """Everything verify-bundle found about one bundle."""
+
+    location: str
+    kind: str = ""
+    bundle_id: str = ""
+    case_id: str = ""
+    urn: str = ""
+    signer: str = ""
+    checkpoint: dict[str, Any] = field(default_factory=dict)
+    checks: list[Check] = field(default_factory=list)
+    files: int = 0
+    total_bytes: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK if self.ok else EXIT_FAILED
+
+    def check(self, number: int) -> Check:
+        return next(c for c in self.checks if c.number == number)
+
+    def summary(self) -> str:
+        failed = [c for c in self.checks if not c.ok]
+        mb = self.total_bytes / 1e6
+        if not failed:
+            return (
+                f"RESULT: PASS. All {len(self.checks)} checks passed: {self.files} files "
+                f"({mb:,.1f} MB) match the manifest signed by {self.signer}; the bundle is "
+                f"as it was exported ({self.seconds:.1f} s)."
+            )
+        count = sum(len(c.problems) for c in failed)
+        return (
+            f"RESULT: FAIL. {len(failed)} of {len(self.checks)} checks failed "
+            f"({count} problem{'s' if count != 1 else ''}: "
+            f"{', '.join(c.title for c in failed)}). The bundle is not as it was exported, "
+            f"or is incomplete; do not rely on it until this is explained."
+        )
+
+    def text(self) -> str:
+        out = [f"Verifying {self.kind} {self.location}"]
+        if self.bundle_id:
+            out.append(f"Bundle {self.bundle_id}, URN {self.urn or '?'}, case {self.case_id}")
+        for c in self.checks:
+            out.extend(c.lines())
+        out.append(self.summary())
+        return "\n".join(out) + "\n"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "bundle": self.location,
+            "kind": self.kind,
+            "format": FORMAT,
+            "bundle_id": self.bundle_id,
+            "case_id": self.case_id,
+            "urn": self.urn,
+            "signer": self.signer,
+            "checkpoint": self.checkpoint,
+            "ok": self.ok,
+            "exit_code": self.exit_code,
+            "files": self.files,
+            "bytes": self.total_bytes,
+            "seconds": round(self.seconds, 3),
+            "checks": [c.as_json() for c in self.checks],
+            "summary": self.summary(),
+        }
+
+
+# --- the checks ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listed:
+    path: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class SignedPoint:
+    origin: str
+    size: int
+    root: str
+    at: str
+    key_id: str
+    signature: str
+
+    @classmethod
+    def parse(cls, value: object, what: str) -> SignedPoint:
+        obj = _obj(value, what)
+        point = cls(
+            _str(obj, "origin", what),
+            _int(obj, "size", what),
+            _str(obj, "root", what),
+            _str(obj, "at", what),
+            _str(obj, "key_id", what),
+            _str(obj, "signature", what),
+        )
+        _hex(point.root, 32, f"{what} root")
+        _hex(point.signature, 64, f"{what} signature")
+        return point
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "origin": self.origin,
+            "size": self.size,
+            "root": self.root,
+            "at": self.at,
+            "key_id": self.key_id,
+            "signature": self.signature,
+        }
+
+
+class Verifier:
+    """Runs the checks of docs/bundle-format.md over one opened bundle."""
+
+    def __init__(self, source: Source, threads: int = DEFAULT_THREADS) -> None:
+        self.src = source
+        self.threads = max(1, threads)
+        self.report = Report(source.location, kind=source.kind)
+        self.report.checks = [Check(n) for n in range(1, 7)]
+        self.manifest_bytes = b""
+        self.manifest: dict[str, Any] | None = None
+        self.listed: dict[str, Listed] = {}
+        self.parsed: dict[str, Any] = {}  # path -> parsed JSON (None if unreadable)
+        self.entries: dict[int, dict[str, Any]] = {}
+        self.proven: set[int] = set()
+        self.keys = KeyRing()
+        self.point: SignedPoint | None = None
+        self._raw: dict[str, bytes] = {}  # parsed files' bytes, hashed in check 3
+
+    # one method per check; each records into self.report.check(n)
+
+    def run(self) -> Report:
+        started = time.perf_counter()
+        self.check_manifest()
+        self.load_parsed()
+        self.keys = keyring_of(self.entries.values())
+        self.check_signature()
+        self.check_files()
+        self.check_checkpoint()
+        self.check_entries()
+        self.check_exhibits()
+        self.report.seconds = time.perf_counter() - started
+        return self.report
+
+    def check_manifest(self) -> None:
+        c = self.report.check(1)
+        for p in self.src.problems:
+            c.fail(p.subject, p.message)
+        if MANIFEST not in self.src.files:
+            raise Unusable(f"{self.src.location}: no {MANIFEST}")
+        try:
+            self.manifest_bytes = self.src.read_all(MANIFEST)
+            manifest = _obj(
+                parse_json(self.manifest_bytes, MANIFEST, require_canonical=True), MANIFEST
+            )
+            if manifest.get("format") != FORMAT:
+                raise Bad(f"format is {manifest.get('format')!r}, expected {FORMAT!r}")
+            for key in ("bundle_id", "case_id", "urn", "generated_at", "file_type"):
+                _str(manifest, key, MANIFEST)
+            signer = _obj(manifest.get("signer"), f"{MANIFEST} signer")
+            _hex(_str(signer, "public_key", "signer"), 32, "signer public_key")
+            _str(signer, "key_id", "signer")
+            _obj(manifest.get("checkpoint"), f"{MANIFEST} checkpoint")
+            files = _list(manifest, "files", MANIFEST)
+        except (Bad, OSError, zipfile.BadZipFile) as exc:
+            c.fail(MANIFEST, str(exc))
+            return
+        self.manifest = manifest
+        self.report.bundle_id = manifest["bundle_id"]
+        self.report.case_id = manifest["case_id"]
+        self.report.urn = manifest["urn"]
+        previous = ""
+        for i, item in enumerate(files):
+            try:
+                obj = _obj(item, f"files[{i}]")
+                listed = Listed(
+                    _str(obj, "path", f"files[{i}]"),
+                    _str(obj, "sha256", f"files[{i}]"),
+                    _int(obj, "size", f"files[{i}]"),
+                )
+                _hex(listed.sha256, 32, f"sha256 of {listed.path}")
+            except Bad as exc:
+                c.fail(MANIFEST, str(exc))
+                continue
+            why = path_problem(listed.path)
+            if why:
+                c.fail(MANIFEST, f"lists an unsafe path {listed.path!r}: {why}")
+                continue
+            if listed.path in (MANIFEST, MANIFEST_SIG):
+                c.fail(MANIFEST, f"lists {listed.path}, which cannot hash itself")
+                continue
+            if listed.path in self.listed:
+                c.fail(MANIFEST, f"lists {listed.path} twice")
+                continue
+            if listed.path.encode("utf-8") <= previous.encode("utf-8"):
+                c.fail(MANIFEST, f"files are not sorted by path at {listed.path}")
+            previous = listed.path
+            self.listed[listed.path] = listed
+        if self.src.kind == "zip" and self.src.top != self.report.bundle_id:
+            c.fail(
+                self.src.top + "/",
+                f"the top folder is not named after the bundle id {self.report.bundle_id}",
+            )
+        if c.ok:
+            c.passed = (
+                f"{self.src.kind} with one top folder {self.src.top}/; {MANIFEST} is canonical "
+                f"{FORMAT} listing {len(self.listed)} files ({manifest['file_type']} file, "
+                f"generated {manifest['generated_at']})"
+            )
+
+    def load_parsed(self) -> None:
+        """Read and parse the ledger extract and exhibit lists (hashed later, same bytes)."""
+        for path in PARSED:
+            if path not in self.src.files:
+                continue
+            try:
+                data = self.src.read_all(path)
+            except (Bad, OSError, zipfile.BadZipFile):
+                continue  # check 3 names it when hashing
+            self._raw[path] = data
+            try:
+                self.parsed[path] = parse_json(data, path)
+            except Bad:
+                self.parsed[path] = None
+        entries = self.parsed.get(ENTRIES)
+        if isinstance(entries, list):
+            for entry in entries:
+                seq = entry.get("seq") if isinstance(entry, dict) else None
+                if isinstance(seq, int) and not isinstance(seq, bool):
+                    self.entries.setdefault(seq, entry)
+
+    def check_signature(self) -> None:
+        c = self.report.check(2)
+        if MANIFEST_SIG not in self.src.files:
+            c.fail(MANIFEST_SIG, "is missing: the manifest is not signed")
+            return
+        try:
+            sig = _obj(
+                parse_json(self.src.read_all(MANIFEST_SIG), MANIFEST_SIG, require_canonical=True),
+                MANIFEST_SIG,
+            )
+            if sig.get("algorithm") != "ed25519":
+                raise Bad(f"algorithm is {sig.get('algorithm')!r}, expected 'ed25519'")
+            key_id = _str(sig, "key_id", MANIFEST_SIG)
+            signature = _hex(sig.get("signature"), 64, f"{MANIFEST_SIG} signature")
+        except (Bad, OSError, zipfile.BadZipFile) as exc:
+            c.fail(MANIFEST_SIG, str(exc))
+            return
+        recorded = self.keys.find(key_id)
+        if recorded is None:
+            c.fail(
+                MANIFEST_SIG, f"signed by key {key_id}, which the ledger extract does not record"
+            )
+            return
+        self.report.signer = recorded.describe()
+        if self.manifest is not None:
+            signer = self.manifest["signer"]
+            stated = bytes.fromhex(signer["public_key"])
+            if signer["key_id"] != key_id or not key_id_names(key_id, stated):
+                c.fail(MANIFEST, f"its signer {signer['key_id']} is not the key of {MANIFEST_SIG}")
+            elif stated != recorded.public_key:
+                c.fail(MANIFEST, "its signer's public key is not the one the ledger records")
+        if not ed25519_ok(recorded.public_key, self.manifest_bytes, signature):
+            c.fail(
+                MANIFEST_SIG, f"the signature does not match {MANIFEST} (changed after signing?)"
+            )
+        for path in sorted(p for p in self.src.files if p.startswith(KEYS_DIR + "/")):
+            self._check_key_file(c, path)
+        if c.ok:
+            c.passed = (
+                f"valid Ed25519 signature of {MANIFEST} by {recorded.describe()}, "
+                f"a key recorded in ledger entry {recorded.seq}"
+            )
+
+    def _check_key_file(self, c: Check, path: str) -> None:
+        try:
+            text = self.src.read_all(path).decode("ascii").split()
+            raw = _openssh_ed25519(text[1] if len(text) > 1 and text[0] == "ssh-ed25519" else "")
+        except (Bad, OSError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
+            c.fail(path, f"is not an OpenSSH Ed25519 public key ({exc})")
+            return
+        if self.keys.find(key_fingerprint(raw)[:16]) is None:
+            c.fail(path, "holds a key the ledger extract does not record")
+
+    def check_files(self) -> None:
+        c = self.report.check(3)
+        if self.manifest is None:
+            c.fail(MANIFEST, "unreadable, so no file could be checked against it")
+            return
+        present = {p: s for p, s in self.src.files.items() if p not in (MANIFEST, MANIFEST_SIG)}
+        for path in sorted(set(self.listed) - set(present)):
+            c.fail(path, "is listed in the manifest but missing from the bundle")
+        for path in sorted(set(present) - set(self.listed)):
+            c.fail(path, "is in the bundle but not listed in the manifest (added or renamed?)")
+        jobs: list[Listed] = []
+        for path in sorted(set(self.listed) & set(present)):
+            listed = self.listed[path]
+            if present[path] != listed.size:
+                c.fail(path, f"is {present[path]:,} bytes; the manifest says {listed.size:,}")
+            elif path in self._raw:
+                self._compare(c, listed, hashlib.sha256(self._raw[path]).hexdigest(), listed.size)
+            else:
+                jobs.append(listed)
+        jobs.sort(key=lambda j: -j.size)  # largest first keeps both threads busy to the end
+        with ThreadPoolExecutor(max_workers=self.threads) as pool:
+            for listed, result in zip(jobs, pool.map(self._digest, jobs), strict=True):
+                if isinstance(result, str):
+                    c.fail(listed.path, result)
+                else:
+                    self._compare(c, listed, *result)
+        self.report.files = len(self.listed)
+        self.report.total_bytes = sum(f.size for f in self.listed.values())
+        if c.ok:
+            c.passed = (
+                f"all {len(self.listed)} files ({self.report.total_bytes / 1e6:,.1f} MB) are "
+                f"present with the size and SHA-256 in the manifest; no file is unlisted"
+            )
+
+    def _digest(self, listed: Listed) -> tuple[str, int] | str:
+        try:
+            return self.src.digest(listed.path)
+        except zipfile.BadZipFile as exc:
+            return f"the zip member is damaged ({exc}): its bytes changed after export"
+        except (OSError, EOFError, zipfile.LargeZipFile) as exc:
+            return f"cannot be read ({exc})"
+
+    @staticmethod
+    def _compare(c: Check, listed: Listed, sha256: str, size: int) -> None:
+        if size != listed.size:
+            c.fail(listed.path, f"read {size:,} bytes; the manifest says {listed.size:,}")
+        elif sha256 != listed.sha256:
+            c.fail(
+                listed.path,
+                f"SHA-256 is {sha256[:16]}…, the manifest says {listed.sha256[:16]}… "
+                f"(contents changed)",
+            )
+
+    def check_checkpoint(self) -> None:
+        c = self.report.check(4)
+        try:
+            point = SignedPoint.parse(self.parsed.get(CHECKPOINT), CHECKPOINT)
+        except Bad as exc:
+            c.fail(
+                CHECKPOINT, str(exc) if CHECKPOINT in self.parsed else "is missing or unreadable"
+            )
+            return
+        self.point = point
+        self.report.checkpoint = point.as_json()
+        if self.manifest is not None and self.manifest["checkpoint"] != point.as_json():
+            c.fail(MANIFEST, f"its checkpoint differs from {CHECKPOINT}")
+        key = self.keys.find(point.key_id)
+        message = checkpoint_message(point.origin, point.size, point.root, point.at)
+        if key is None:
+            c.fail(
+                CHECKPOINT,
+                f"signed by key {point.key_id}, which the ledger extract does not record",
+            )
+        elif not ed25519_ok(key.public_key, message, bytes.fromhex(point.signature)):
+            c.fail(CHECKPOINT, f"the signature by {key.describe()} does not verify")
+        elif c.ok:
+            c.passed = (
+                f"ledger of {point.size} entries with root {point.root[:16]}… signed at "
+                f"{point.at} by {key.describe()}; the manifest holds the same checkpoint"
+            )
+
+    def check_entries(self) -> None:
+        c = self.report.check(5)
+        raw = self.parsed.get(ENTRIES)
+        if not isinstance(raw, list) or not raw:
+            c.fail(ENTRIES, "is missing, unreadable or empty")
+            return
+        proofs = self._proofs(c)
+        case_id = self.report.case_id
+        last = -1
+        for i, value in enumerate(raw):
+            try:
+                entry = _obj(value, f"entry {i}")
+                seq = _int(entry, "seq", f"entry {i}")
+            except Bad as exc:
+                c.fail(ENTRIES, str(exc))
+                continue
+            name = _entry_name(entry)
+            if seq <= last:
+                c.fail(name, f"is out of order or repeated in {ENTRIES}")
+                continue
+            last = seq
+            if self._entry_ok(c, entry, name, case_id, proofs.pop(seq, None)):
+                self.proven.add(seq)
+        for seq in sorted(proofs):
+            c.fail(f"entry {seq}", f"has an inclusion proof but is not in {ENTRIES}")
+        if c.ok and self.point is not None:
+            c.passed = (
+                f"all {len(raw)} entries of the extract recompute to their hashes, carry valid "
+                f"signatures by recorded keys, and are proven included in the signed ledger of "
+                f"{self.point.size} entries"
+            )
+
+    def _proofs(self, c: Check) -> dict[int, dict[str, Any]]:
+        try:
+            doc = _obj(self.parsed.get(INCLUSION), INCLUSION)
+            size = _int(doc, "tree_size", INCLUSION)
+            root = _str(doc, "root", INCLUSION)
+            items = _list(doc, "proofs", INCLUSION)
+        except Bad as exc:
+            c.fail(INCLUSION, str(exc) if INCLUSION in self.parsed else "is missing or unreadable")
+            return {}
+        if self.point is not None and (size, root) != (self.point.size, self.point.root):
+            c.fail(INCLUSION, "its tree size and root are not those of the signed checkpoint")
+        out: dict[int, dict[str, Any]] = {}
+        for i, item in enumerate(items):
+            try:
+                proof = _obj(item, f"proof {i}")
+                seq = _int(proof, "seq", f"proof {i}")
+            except Bad as exc:
+                c.fail(INCLUSION, str(exc))
+                continue
+            if seq in out:
+                c.fail(INCLUSION, f"holds two proofs for entry {seq}")
+            out[seq] = proof
+        return out
+
+    def _entry_ok(
+        self,
+        c: Check,
+        entry: dict[str, Any],
+        name: str,
+        case_id: str,
+        proof: dict[str, Any] | None,
+    ) -> bool:
+        before = len(c.problems)
+        try:
+            for key in ("case", "prev", "at", "actor", "action", "subject"):
+                _str(entry, key, name)
+            _obj(entry.get("data"), f"{name} data")
+            stated = _hex(entry.get("entry_hash"), 32, f"{name} entry_hash")
+            signature = _hex(entry.get("signature"), 64, f"{name} signature")
+        except Bad as exc:
+            c.fail(name, str(exc))
+            return False
+        digest = entry_leaf(entry)
+        if digest != stated:
+            c.fail(name, "its contents do not hash to its entry_hash (altered)")
+        if case_id and entry["case"] != case_id:
+            c.fail(name, f"belongs to case {entry['case']}, not {case_id}")
+        seq = entry["seq"]
+        if seq == 0 and entry["prev"] != GENESIS_PREV:
+            c.fail(name, "is the first entry but does not start the chain")
+        before_entry = self.entries.get(seq - 1)
+        if before_entry is not None and entry["prev"] != before_entry.get("entry_hash"):
+            c.fail(name, f"does not chain to entry {seq - 1} (its prev is not that entry's hash)")
+        actor = self.keys.find(entry["actor"])
+        if actor is None:
+            c.fail(name, f"its actor {entry['actor']} is not a key recorded in the extract")
+        elif not ed25519_ok(actor.public_key, digest, signature):
+            c.fail(name, f"its signature by {actor.describe()} does not verify")
+        self._inclusion(c, name, seq, digest, proof)
+        return len(c.problems) == before
+
+    def _inclusion(
+        self, c: Check, name: str, seq: int, digest: bytes, proof: dict[str, Any] | None
+    ) -> None:
+        if proof is None:
+            c.fail(name, f"has no inclusion proof in {INCLUSION}")
+            return
+        if self.point is None:
+            c.fail(name, "cannot be proven: there is no valid checkpoint")
+            return
+        if proof.get("entry_hash") != digest.hex():
+            c.fail(name, "its inclusion proof is for a different entry hash")
+            return
+        # The ledger numbers entries from 0, and the tree's leaves are the entries in seq
+        # order, so an entry's leaf index is its seq.
+        if proof.get("leaf_index") != seq:
+            c.fail(name, f"its inclusion proof is for leaf {proof.get('leaf_index')}, not {seq}")
+            return
+        try:
+            verify_inclusion(
+                digest,
+                seq,
+                self.point.size,
+                proof.get("path") or [],
+                bytes.fromhex(self.point.root),
+            )
+        except ProofError as exc:
+            c.fail(name, str(exc))
+
+    def check_exhibits(self) -> None:
+        c = self.report.check(6)
+        acquired: dict[str, list[int]] = {}
+        for seq, entry in self.entries.items():
+            data = entry.get("data")
+            if entry.get("action") == "item.acquired" and isinstance(data, dict):
+                sha = data.get("sha256", entry.get("subject"))
+                if isinstance(sha, str):
+                    acquired.setdefault(sha, []).append(seq)
+        natives = 0
+        refs: set[str] = set()
+        for path, listed in sorted(self.listed.items()):
+            parts = path.split("/")
+            if len(parts) < 4 or parts[0] != EXHIBITS_DIR or parts[2] != "native":
+                continue
+            natives += 1
+            refs.add(parts[1])
+            name = parts[-1] if len(parts) == 4 else "/".join(parts[3:])
+            if not name.startswith(listed.sha256[:12] + "_"):
+                c.fail(path, f"its name does not start with its SHA-256 {listed.sha256[:12]}")
+            seqs = acquired.get(listed.sha256, [])
+            if not seqs:
+                c.fail(path, "no item.acquired entry in the ledger extract records this file")
+            elif not any(s in self.proven for s in seqs):
+                c.fail(path, f"its item.acquired entry {seqs[0]} is not proven (see check 5)")
+            else:
+                data = self.entries[seqs[0]]["data"]
+                if data.get("size", listed.size) != listed.size:
+                    c.fail(
+                        path, f"entry {seqs[0]} records {data.get('size')} bytes, not {listed.size}"
+                    )
+        self._check_exhibit_list(c, acquired)
+        if c.ok:
+            c.passed = (
+                f"{len(refs)} exhibit folders; each of their {natives} native originals has the "
+                f"SHA-256 its proven item.acquired entry records"
+            )
+
+    def _check_exhibit_list(self, c: Check, acquired: Mapping[str, list[int]]) -> None:
+        """The exhibits named by exhibits.json or case.jsonld rest on files and entries here."""
+        del c, acquired  # the exhibit list's shape is fixed with the exporter
+
+
+def _entry_name(entry: Mapping[str, Any]) -> str:
+    action = entry.get("action")
+    return f"entry {entry.get('seq')}" + (f" ({action})" if isinstance(action, str) else "")
+
+
+def _openssh_ed25519(blob_b64: str) -> bytes:
+    """The raw 32-byte key inside an ``ssh-ed25519`` public key's base64 blob.
+
+    Raises:
+        Bad: if it is not one.
+    """
+    try:
+        blob = base64.b64decode(blob_b64, validate=True)
+    except (binascii.Error, ValueError):
+        raise Bad("bad base64") from None
+    fields: list[bytes] = []
+    pos = 0
+    while pos + 4 <= len(blob):
+        n = int.from_bytes(blob[pos : pos + 4], "big")
+        fields.append(blob[pos + 4 : pos + 4 + n])
+        pos += 4 + n
+    if pos != len(blob) or len(fields) != 2 or fields[0] != b"ssh-ed25519" or len(fields[1]) != 32:
+        raise Bad("not an ssh-ed25519 key")
+    return fields[1]
+
+
+# --- the previous bundle ----------------------------------------------------------------------
+
+
+def check_previous(new: Verifier, old_location: str, threads: int) -> Check:
+    """Check 7: OLD verifies on its own, is the same case, and NEW's ledger extends OLD's."""
+    c = Check(7)
+    try:
+        old_source = open_source(old_location)
+    except Unusable as exc:
+        c.fail(old_location, f"the previous bundle cannot be opened: {exc}")
+        return c
+    try:
+        old = Verifier(old_source, threads)
+        old_report = old.run()
+    except Unusable as exc:
+        c.fail(old_location, f"the previous bundle cannot be read: {exc}")
+        return c
+    finally:
+        old_source.close()
+    for check in old_report.checks:
+        for p in check.problems:
+            c.fail(
+                old_location,
+                f"the previous bundle fails on its own: check {check.number}, "
+                f"{p.subject}: {p.message}",
+            )
+    if old.point is None or new.point is None:
+        if c.ok:
+            c.fail(old_location, "a signed checkpoint is missing")
+        return c
+    if old_report.case_id != new.report.case_id:
+        c.fail(old_location, f"is case {old_report.case_id}, not {new.report.case_id}")
+        return c
+    a, b = old.point, new.point
+    if a.origin != b.origin:
+        c.fail(old_location, f"its ledger is {a.origin!r}, not {b.origin!r}")
+    elif a.size > b.size:
+        c.fail(
+            old_location,
+            f"its ledger ({a.size} entries) is longer than this bundle's "
+            f"({b.size}): this is not the later bundle",
+        )
+    else:
+        _consistency(c, new, a, b)
+    if c.ok:
+        c.passed = (
+            f"{old_location} (bundle {old_report.bundle_id}) verifies on its own, is the same "
+            f"case, and its ledger of {a.size} entries is a prefix of this bundle's {b.size}"
+        )
+    return c
+
+
+def _consistency(c: Check, new: Verifier, a: SignedPoint, b: SignedPoint) -> None:
+    if a.size == b.size:
+        if a.root != b.root:
+            c.fail(CONSISTENCY, f"both ledgers have {a.size} entries but different roots")
+        return
+    doc = new.parsed.get(CONSISTENCY)
+    try:
+        doc = _obj(doc, CONSISTENCY)
+        if (_int(doc, "to_size", CONSISTENCY), _str(doc, "to_root", CONSISTENCY)) != (
+            b.size,
+            b.root,
+        ):
+            raise Bad("its to_size and to_root are not those of the signed checkpoint")
+        items = _list(doc, "proofs", CONSISTENCY)
+    except Bad as exc:
+        c.fail(CONSISTENCY, str(exc) if CONSISTENCY in new.parsed else "is missing or unreadable")
+        return
+    for item in items:
+        if isinstance(item, dict) and item.get("from_size") == a.size:
+            if item.get("from_root") != a.root:
+                c.fail(CONSISTENCY, f"its proof from size {a.size} starts at another root")
+                return
+            try:
+                verify_consistency(
+                    a.size,
+                    b.size,
+                    bytes.fromhex(a.root),
+                    bytes.fromhex(b.root),
+                    item.get("path") or [],
+                )
+            except ProofError as exc:
+                c.fail(CONSISTENCY, str(exc))
+            return
+    c.fail(CONSISTENCY, f"holds no proof from the previous bundle's ledger size {a.size}")
+
+
+# --- entry points ---------------------------------------------------------------------------
+
+
+def verify(location: str, previous: str | None = None, threads: int = DEFAULT_THREADS) -> Report:
+    """Run every check on the bundle at ``location`` (zip or folder).
+
+    Raises:
+        Unusable: if it is not a bundle at all.
+    """
+    started = time.perf_counter()
+    source = open_source(location)
+    try:
+        verifier = Verifier(source, threads)
+        report = verifier.run()
+    finally:
+        source.close()
+    if previous is not None:
+        report.checks.append(check_previous(verifier, previous, threads))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add verify-bundle's arguments to ``parser``."""
+    parser.add_argument("bundle", metavar="BUNDLE", help="the bundle zip or its folder")
+    parser.add_argument(
+        "--previous",
+        metavar="OLD",
+        help="an earlier bundle of the same case: check this one's ledger extends it",
+    )
+    parser.add_argument("--json", action="store_true", help="machine-readable report")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=DEFAULT_THREADS,
+        metavar="N",
+        help=f"files hashed at once (default {DEFAULT_THREADS})",
+    )
+    return parser
+
+
+DESCRIPTION = (
+    "check an exported evidential bundle on its own: the manifest signature, every file's "
+    "SHA-256, the signed checkpoint, every ledger entry's inclusion proof and every exhibit's "
+    "native originals; exit 0 if all pass, 1 if any fails, 2 if it is not a bundle"
+)
+
+
+def run(args: argparse.Namespace, out: Callable[[str], object] | None = None) -> int:
+    """Verify ``args.bundle`` and print the report; returns the exit status."""
+    write = out or sys.stdout.write
+    try:
+        report = verify(args.bundle, args.previous, args.threads)
+    except Unusable as exc:
+        if args.json:
+            write(
+                json.dumps(
+                    {
+                        "bundle": args.bundle,
+                        "ok": False,
+                        "exit_code": EXIT_UNUSABLE,
+                        "error": str(exc),
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
+        else:
+            print(f"verify-bundle: not a bundle: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    if args.json:
+        write(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        write(report.text())
+    return report.exit_code
+
+
+def add_subcommand(sub: Any) -> argparse.ArgumentParser:
+    """Register ``verify-bundle`` on an argparse sub-parsers object (used by ``ews``)."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "verify-bundle", help="check an exported bundle on its own", description=DESCRIPTION
+    )
+    configure(parser)
+    parser.set_defaults(func=run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python verify_bundle.py BUNDLE [--previous OLD] [--json]``."""
+    parser = argparse.ArgumentParser(prog="verify_bundle.py", description=DESCRIPTION)
+    args = configure(parser).parse_args(argv)
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
