@@ -1,10 +1,108 @@
-"""``ews`` sub-commands of the aliases issue; registered by :func:`workstation.cli._parser`."""
+"""``ews aliases`` and ``ews timeline`` (issue 5); registered by :func:`workstation.cli._parser`."""
 
 from __future__ import annotations
 
-from workstation.cli import CaseCommand, SubParsers
+import argparse
+import json
+from pathlib import Path
+
+from workstation import aliases, timeline
+from workstation.cli import CaseCommand, SubParsers, UsageError, _open, _signer
+
+_USAGE = (
+    "usage: ews aliases CASE_DIR [--json] | confirm A B [--note N] | reject A B [--note N] "
+    "| undo A B | label GROUP_ID LABEL"
+)
+
+
+def cmd_aliases(args: argparse.Namespace) -> int:
+    action = args.action
+    if not action:
+        return _list(args)
+    verb, rest = action[0], action[1:]
+    if verb in ("confirm", "reject", "undo") and len(rest) == 2:
+        with _open(args) as case:
+            s = aliases.decide(case, _signer(args), rest[0], rest[1], verb, args.note)
+        if args.json:
+            print(json.dumps(s.as_json(), indent=2, ensure_ascii=False))
+        else:
+            print(f"{s.a} ~ {s.b}: {s.status} (ledger entry {s.ledger_seq})")
+        return 0
+    if verb == "label" and len(rest) == 2:
+        with _open(args) as case:
+            g = aliases.label(case, _signer(args), rest[0], rest[1])
+        if args.json:
+            print(json.dumps(g.as_json(), indent=2, ensure_ascii=False))
+        else:
+            print(f"group {g.id} labelled {g.label!r}: {', '.join(g.accounts)}")
+        return 0
+    raise UsageError(_USAGE)
+
+
+def _list(args: argparse.Namespace) -> int:
+    with _open(args) as case:
+        report = aliases.analyse(case, max_suggestions=args.max_suggestions)
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        return 0
+    for g in report.groups:
+        print(f"group {g.id} {g.label or '(no label)'}: {', '.join(g.accounts)}")
+    for s in report.suggestions:
+        print(f"{s.score:.2f} {s.strength:<6} {s.status:<9} {s.a} ~ {s.b}")
+        for r in s.reasons:
+            print(f"      {r.signal} ({r.weight:.2f}): {r.text}")
+    for note in report.notes:
+        print(f"note: {note}")
+    return 0
+
+
+def cmd_timeline(args: argparse.Namespace) -> int:
+    with _open(args) as case:
+        words = timeline.KeywordList.for_case(case, Path(args.keywords) if args.keywords else None)
+        result = timeline.build(case, keywords=words, include_ungrouped=args.ungrouped)
+    out = result.as_json()
+    if args.json:
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return 0
+    k = out["keywords"]
+    print(f"threat keywords: {k['count']} from {k['source']} list {k['path']}")
+    for g in out["groups"]:
+        c = g["counts"]
+        span = f"{g['first_contact']} to {g['last_contact']}"
+        print(
+            f"{g['id']} {g['label'] or '(no label)'}: {c['messages']} messages, "
+            f"{c['calls']} calls, {span}; {len(g['threats'])} threats"
+        )
+        print(f"    {g['trend']['text']}")
+    return 0
 
 
 def register(sub: SubParsers, case_cmd: CaseCommand) -> None:
     """Add this module's sub-commands to the ``ews`` parser."""
-    del sub, case_cmd  # no commands yet
+    del sub
+    sp = case_cmd(
+        "aliases",
+        cmd_aliases,
+        "suggested links between accounts and the alias groups; confirm, reject, undo, label",
+    )
+    sp.add_argument(
+        "action",
+        nargs="*",
+        metavar="confirm|reject|undo A B | label GROUP_ID LABEL",
+        help="a decision (a ledger entry); none lists suggestions and groups",
+    )
+    sp.add_argument("--note", default="", help="the examiner's reason for a decision")
+    sp.add_argument("--examiner", help="initials of the acting examiner")
+    sp.add_argument(
+        "--max-suggestions",
+        type=int,
+        default=5000,
+        help="list at most this many undecided suggestions (strongest first)",
+    )
+    sp = case_cmd("timeline", cmd_timeline, "each alias group's messages and calls in time order")
+    sp.add_argument("--keywords", metavar="FILE", help="threat keyword list (one per line)")
+    sp.add_argument(
+        "--ungrouped",
+        action="store_true",
+        help="also list every account not in a group that sent messages or made calls",
+    )
