@@ -1228,38 +1228,105 @@ class Verifier:
                 sha = data.get("sha256", entry.get("subject"))
                 if isinstance(sha, str):
                     acquired.setdefault(sha, []).append(seq)
-        natives = 0
-        refs: set[str] = set()
+        natives: dict[str, Listed] = {}
         for path, listed in sorted(self.listed.items()):
             parts = path.split("/")
             if len(parts) < 4 or parts[0] != EXHIBITS_DIR or parts[2] != "native":
                 continue
-            natives += 1
-            refs.add(parts[1])
-            name = parts[-1] if len(parts) == 4 else "/".join(parts[3:])
-            if not name.startswith(listed.sha256[:12] + "_"):
+            natives[path] = listed
+            if not "/".join(parts[3:]).startswith(listed.sha256[:12] + "_"):
                 c.fail(path, f"its name does not start with its SHA-256 {listed.sha256[:12]}")
             seqs = acquired.get(listed.sha256, [])
             if not seqs:
                 c.fail(path, "no item.acquired entry in the ledger extract records this file")
             elif not any(s in self.proven for s in seqs):
                 c.fail(path, f"its item.acquired entry {seqs[0]} is not proven (see check 5)")
-            else:
-                data = self.entries[seqs[0]]["data"]
-                if data.get("size", listed.size) != listed.size:
-                    c.fail(
-                        path, f"entry {seqs[0]} records {data.get('size')} bytes, not {listed.size}"
-                    )
-        self._check_exhibit_list(c, acquired)
+        exhibits = self._check_exhibit_list(c, natives)
         if c.ok:
             c.passed = (
-                f"{len(refs)} exhibit folders; each of their {natives} native originals has the "
-                f"SHA-256 its proven item.acquired entry records"
+                f"{exhibits} exhibits in {EXHIBITS_JSON}, each assigned by a proven ledger entry; "
+                f"their {len(natives)} native originals have the SHA-256 and size their proven "
+                f"item.acquired entries record"
             )
 
-    def _check_exhibit_list(self, c: Check, acquired: Mapping[str, list[int]]) -> None:
-        """The exhibits named by exhibits.json or case.jsonld rest on files and entries here."""
-        del c, acquired  # the exhibit list's shape is fixed with the exporter
+    def _check_exhibit_list(self, c: Check, natives: Mapping[str, Listed]) -> int:
+        """Each exhibit of exhibits.json rests on a proven exhibit.assigned entry, and each of
+        its natives on a listed file and a proven item.acquired entry; returns the count."""
+        try:
+            doc = _obj(self.parsed.get(EXHIBITS_JSON), EXHIBITS_JSON)
+            exhibits = _list(doc, "exhibits", EXHIBITS_JSON)
+        except Bad as exc:
+            missing = EXHIBITS_JSON not in self.parsed
+            c.fail(
+                EXHIBITS_JSON, "is missing: the exhibits cannot be traced" if missing else str(exc)
+            )
+            return 0
+        named: set[str] = set()
+        folders = {path.split("/")[1] for path in natives}
+        for i, value in enumerate(exhibits):
+            try:
+                exhibit = _obj(value, f"exhibit {i}")
+                ref = _str(exhibit, "ref", f"exhibit {i}")
+                seq = _int(exhibit, "ledger_seq", f"exhibit {ref}")
+                items = _list(exhibit, "natives", f"exhibit {ref}")
+            except Bad as exc:
+                c.fail(EXHIBITS_JSON, str(exc))
+                continue
+            subject = f"exhibit {ref}"
+            folders.discard(ref.replace("/", "-"))
+            entry = self.entries.get(seq) or {}
+            if entry.get("action") != "exhibit.assigned":
+                c.fail(subject, f"entry {seq} is not an exhibit.assigned entry of the extract")
+            elif entry.get("subject") != ref:
+                c.fail(subject, f"entry {seq} assigns {entry.get('subject')!r}, not {ref!r}")
+            elif seq not in self.proven:
+                c.fail(subject, f"its exhibit.assigned entry {seq} is not proven (see check 5)")
+            shas = set()
+            for j, native in enumerate(items):
+                try:
+                    shas.add(self._exhibit_native(c, subject, ref, native, f"native {j}"))
+                except Bad as exc:
+                    c.fail(subject, str(exc))
+                    continue
+                named.add(native["path"])
+            data = entry.get("data")
+            wanted = data.get("items") if isinstance(data, dict) else None
+            for sha in wanted if isinstance(wanted, list) else []:
+                if sha not in shas:
+                    c.fail(subject, f"item {str(sha)[:12]}… of entry {seq} has no native here")
+        for path in sorted(set(natives) - named):
+            c.fail(path, f"is in an exhibit folder but not in {EXHIBITS_JSON}")
+        for folder in sorted(folders):
+            c.fail(f"{EXHIBITS_DIR}/{folder}", f"has no exhibit in {EXHIBITS_JSON}")
+        return len(exhibits)
+
+    def _exhibit_native(self, c: Check, subject: str, ref: str, native: object, what: str) -> str:
+        """Check one native of an exhibit; returns its SHA-256.
+
+        Raises:
+            Bad: if the record has the wrong shape.
+        """
+        obj = _obj(native, what)
+        path = _str(obj, "path", what)
+        sha = _str(obj, "sha256", what)
+        size = _int(obj, "size", what)
+        seq = _int(obj, "item_acquired_seq", what)
+        if not path.startswith(f"{EXHIBITS_DIR}/{ref.replace('/', '-')}/native/"):
+            c.fail(subject, f"its native {path} is outside the exhibit's folder")
+        listed = self.listed.get(path)
+        if listed is None:
+            c.fail(subject, f"its native {path} is not in the manifest")
+        elif (listed.sha256, listed.size) != (sha, size):
+            c.fail(path, f"the manifest's SHA-256 or size differs from {EXHIBITS_JSON}")
+        entry = self.entries.get(seq)
+        data = entry.get("data") if entry else None
+        if entry is None or entry.get("action") != "item.acquired" or not isinstance(data, dict):
+            c.fail(path, f"entry {seq} is not an item.acquired entry of the extract")
+        elif data.get("sha256") != sha or data.get("size", size) != size:
+            c.fail(path, f"item.acquired entry {seq} records another SHA-256 or size")
+        elif seq not in self.proven:
+            c.fail(path, f"its item.acquired entry {seq} is not proven (see check 5)")
+        return sha
 
 
 def _entry_name(entry: Mapping[str, Any]) -> str:

@@ -129,8 +129,17 @@ def export(
             with case.store.open_blob(sha) as blob:
                 path = f"{folder}/native/{sha[:12]}_{item.data['name']}"
                 files[path] = blob.read()
-            natives.append({"path": path, "sha256": sha, "ledger_seq": item.seq})
-        listed_exhibits.append({"ref": ref, "ledger_seq": refs[ref].seq, "natives": natives})
+            natives.append(
+                {
+                    "path": path,
+                    "sha256": sha,
+                    "size": item.data["size"],
+                    "item_acquired_seq": item.seq,
+                }
+            )
+        listed_exhibits.append(
+            {"ref": ref, "kind": "item", "ledger_seq": refs[ref].seq, "natives": natives}
+        )
     extract = [e for e in entries if e.seq in keep]
     with read_connection(case.engine) as conn:
         earlier = [c for c in list_checkpoints(conn, case.case_id) if c.size < checkpoint.size]
@@ -167,11 +176,11 @@ def export(
         }
     )
     files[f"keys/{signer.identity.initials}_{signer.key_id[:12]}.pub"] = openssh_line(signer)
+    files["exhibits.json"] = canonical_bytes(
+        {"format": "ews-bundle/1", "exhibits": listed_exhibits}
+    )
     files["case.jsonld"] = json.dumps(
-        {
-            "@context": {"uco": "https://ontology.unifiedcyberontology.org/"},
-            "exhibits": listed_exhibits,
-        },
+        {"@context": {"uco-core": "https://ontology.unifiedcyberontology.org/uco/core/"}},
         indent=1,
     ).encode()
     files["VERIFY.txt"] = b"Check each file with sha256sum against manifest.json.\n"

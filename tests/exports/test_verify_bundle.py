@@ -11,6 +11,7 @@ import warnings
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -325,7 +326,9 @@ def test_checkpoint_of_a_different_ledger_breaks_every_proof(copy: Path, signer:
     bf.reseal(copy, signer)
     code, text = check(copy)
     assert code == 1
-    assert all(line.startswith("FAIL  5.") for line in fail_lines(text)), text
+    fails = fail_lines(text)
+    assert any(line.startswith("FAIL  5.") for line in fails), text
+    assert all(line.startswith(("FAIL  5.", "FAIL  6.")) for line in fails), text
 
 
 def test_manifest_resigned_by_an_unknown_key(copy: Path, second_signer: Signer) -> None:
@@ -354,9 +357,10 @@ def test_native_not_backed_by_an_acquired_entry(copy: Path, signer: Signer) -> N
     bf.reseal(copy, signer)
     code, text = check(copy)
     assert code == 1
+    rel = path.relative_to(copy).as_posix()
     assert fail_lines(text) == [
-        f"FAIL  6. exhibits: {path.relative_to(copy).as_posix()}: no item.acquired entry in "
-        "the ledger extract records this file"
+        f"FAIL  6. exhibits: {rel}: no item.acquired entry in the ledger extract records this file",
+        f"FAIL  6. exhibits: {rel}: is in an exhibit folder but not in exhibits.json",
     ], text
 
 
@@ -512,3 +516,56 @@ def test_runs_as_a_single_file_outside_the_project(bundle: bf.Bundle, tmp_path: 
     )
     assert proc.returncode == 0, proc.stderr
     assert "RESULT: PASS" in proc.stdout
+
+
+# --- the exhibit list ---------------------------------------------------------------------------
+
+
+def _exhibit_list(top: Path) -> dict[str, Any]:
+    return json.loads((top / "exhibits.json").read_text())  # type: ignore[no-any-return]
+
+
+def test_exhibit_dropped_from_the_list(copy: Path, signer: Signer) -> None:
+    doc = _exhibit_list(copy)
+    dropped = doc["exhibits"].pop()
+    (copy / "exhibits.json").write_bytes(canonical_bytes(doc))
+    bf.reseal(copy, signer)
+    code, text = check(copy)
+    assert code == 1
+    for native_ in dropped["natives"]:
+        assert f"FAIL  6. exhibits: {native_['path']}: is in an exhibit folder but not in" in text
+
+
+def test_exhibit_pointing_at_another_items_entry(copy: Path, signer: Signer) -> None:
+    doc = _exhibit_list(copy)
+    first, second = doc["exhibits"][0]["natives"][0], doc["exhibits"][1]["natives"][0]
+    first["item_acquired_seq"] = second["item_acquired_seq"]
+    (copy / "exhibits.json").write_bytes(canonical_bytes(doc))
+    bf.reseal(copy, signer)
+    code, text = check(copy)
+    assert code == 1
+    assert fail_lines(text) == [
+        f"FAIL  6. exhibits: {first['path']}: item.acquired entry "
+        f"{second['item_acquired_seq']} records another SHA-256 or size"
+    ], text
+
+
+def test_exhibit_resting_on_a_wrong_entry(copy: Path, signer: Signer) -> None:
+    doc = _exhibit_list(copy)
+    doc["exhibits"][0]["ledger_seq"] = 0  # case.created
+    (copy / "exhibits.json").write_bytes(canonical_bytes(doc))
+    bf.reseal(copy, signer)
+    code, text = check(copy)
+    assert code == 1
+    ref = doc["exhibits"][0]["ref"]
+    assert fail_lines(text) == [
+        f"FAIL  6. exhibits: exhibit {ref}: entry 0 is not an exhibit.assigned entry of the extract"
+    ], text
+
+
+def test_exhibit_list_missing(copy: Path, signer: Signer) -> None:
+    (copy / "exhibits.json").unlink()
+    bf.reseal(copy, signer)
+    code, text = check(copy)
+    assert code == 1
+    assert "FAIL  6. exhibits: exhibits.json: is missing" in text
