@@ -317,6 +317,12 @@ def _proof_hashes(path: Sequence[object], what: str) -> list[bytes]:
     return out
 
 
+def _hashes(*pairs: tuple[object, str]) -> None:
+    for value, what in pairs:
+        if not isinstance(value, bytes) or len(value) != 32:
+            raise MalformedProof(f"{what} is not a 32-byte hash")
+
+
 def _sizes(*pairs: tuple[object, str]) -> None:
     for value, what in pairs:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -336,6 +342,7 @@ def verify_inclusion(
         MalformedProof: a bad index/size, or a path of the wrong length for them.
         ProofMismatch: the path does not lead to ``root``.
     """
+    _hashes((leaf, "leaf hash"), (root, "root"))
     _sizes((index, "leaf index"), (size, "tree size"))
     if index >= size:
         raise MalformedProof(f"leaf index {index} is outside a tree of {size} entries")
@@ -379,6 +386,7 @@ def verify_consistency(
         MalformedProof: bad sizes, or a proof of the wrong length for them.
         ProofMismatch: the proof does not reproduce both roots.
     """
+    _hashes((old_root, "earlier root"), (new_root, "later root"))
     _sizes((old_size, "old tree size"), (new_size, "new tree size"))
     if old_size > new_size:
         raise MalformedProof(f"old tree size {old_size} is larger than new size {new_size}")

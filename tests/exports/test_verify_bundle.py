@@ -225,7 +225,7 @@ def _entries(top: Path) -> list[dict[str, object]]:
 
 
 def _write_entries(top: Path, entries: list[dict[str, object]]) -> None:
-    (top / ENTRIES).write_bytes(bf.canonical_bytes_list(entries))  # type: ignore[arg-type]
+    (top / ENTRIES).write_bytes(bf.canonical_bytes_list(entries))
 
 
 def _acquired_index(entries: list[dict[str, object]]) -> int:
