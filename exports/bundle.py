@@ -25,6 +25,7 @@ from chain_of_custody.case import Case
 from chain_of_custody.errors import EvidenceError, StoreError
 from chain_of_custody.keys import Signer
 from chain_of_custody.ledger import NewEntry, SignedCheckpoint
+from exports import documents
 from exports.caseuco import case_jsonld
 from exports.context import LAYOUT, BundleContext
 from exports.gather import Gathered, native_path
@@ -89,6 +90,7 @@ class _Staging:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.files: dict[str, tuple[str, int]] = {}  # path -> (sha256, size)
+        self.titles: dict[str, str] = {}
 
     def _target(self, rel: str) -> Path:
         if rel in self.files or rel.startswith("/") or ".." in rel.split("/"):
@@ -97,11 +99,12 @@ class _Staging:
         target.parent.mkdir(parents=True, exist_ok=True)
         return target
 
-    def put(self, rel: str, data: bytes) -> None:
+    def put(self, rel: str, data: bytes, title: str) -> None:
         self._target(rel).write_bytes(data)
+        self.titles[rel] = title
         self.files[rel] = (hashlib.sha256(data).hexdigest(), len(data))
 
-    def copy(self, rel: str, source: Path, expected_sha256: str) -> None:
+    def copy(self, rel: str, source: Path, expected_sha256: str, title: str) -> None:
         """Stream a native from the store, refusing bytes that no longer match their hash."""
         digest = hashlib.sha256()
         size = 0
@@ -116,10 +119,11 @@ class _Staging:
                 "run `ews verify` before exporting"
             )
         self.files[rel] = (expected_sha256, size)
+        self.titles[rel] = title
 
     def listing(self) -> list[dict[str, Any]]:
         return [
-            {"path": p, "sha256": h, "size": n}
+            {"path": p, "sha256": h, "size": n, "title": self.titles[p]}
             for p, (h, n) in sorted(self.files.items(), key=lambda kv: kv[0].encode("utf-8"))
         ]
 
@@ -157,26 +161,33 @@ def _exhibits_json(ctx: BundleContext) -> bytes:
 
 
 def _ledger_files(stage: _Staging, g: Gathered) -> None:
-    stage.put(LAYOUT["ledger_json"], _json_bytes(list(g.context.ledger.entries)))
-    stage.put(LAYOUT["checkpoint_json"], _json_bytes(g.checkpoint.as_json()))
-    stage.put(LAYOUT["proofs_json"], _json_bytes(g.proofs.inclusion))
-    stage.put(LAYOUT["consistency_json"], _json_bytes(g.proofs.consistency))
+    stage.put(
+        LAYOUT["ledger_json"],
+        _json_bytes(list(g.context.ledger.entries)),
+        "Custody ledger extract: the entries the exhibits rest on",
+    )
+    stage.put(
+        LAYOUT["checkpoint_json"], _json_bytes(g.checkpoint.as_json()), "Signed ledger checkpoint"
+    )
+    stage.put(LAYOUT["proofs_json"], _json_bytes(g.proofs.inclusion), "Inclusion proofs")
+    stage.put(LAYOUT["consistency_json"], _json_bytes(g.proofs.consistency), "Consistency proofs")
 
 
 def _documents(stage: _Staging, ctx: BundleContext, progress: Progress | None) -> None:
-    """The PDFs, when the renderers are installed (exports.documents); the index last."""
-    try:
-        from exports import documents  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    parts = documents.render_parts(ctx)
-    for i, doc in enumerate(parts):
+    """The PDFs (exports.documents), every one but the index, then the index listing all."""
+
+    def tick(done: int, total: int) -> None:
+        if progress:
+            progress("documents", done, total)
+
+    for doc in documents.render_parts(ctx, tick):
         if not doc.for_disclosure and not doc.path.startswith("not_for_disclosure/"):
             raise BundleError(f"{doc.path}: a part not for disclosure outside not_for_disclosure/")
-        stage.put(doc.path, doc.data)
-        if progress:
-            progress("documents", i + 1, len(parts))
-    stage.put(LAYOUT["index"], documents.render_index(ctx, stage.listing()))
+        stage.put(doc.path, doc.data, doc.title)
+    listed = [
+        documents.FileEntry(f["path"], f["sha256"], f["size"], f["title"]) for f in stage.listing()
+    ]
+    stage.put(LAYOUT["index"], documents.render_index(ctx, listed), "Index and integrity page")
 
 
 def _manifest(
@@ -242,18 +253,20 @@ def write_bundle(
     stage = _Staging(staging)
     try:
         for i, n in enumerate(g.natives):
-            stage.copy(n.path, case.store.blob_path(n.sha256), n.sha256)
+            stage.copy(n.path, case.store.blob_path(n.sha256), n.sha256, n.title)
             if progress:
                 progress("natives", i + 1, len(g.natives))
         _ledger_files(stage, g)
         for ex in ctx.examiners:
             rel = LAYOUT["public_key"].format(initials=ex.initials, key_id_12=ex.key_id[:12])
-            stage.put(rel, (ex.public_key_openssh + "\n").encode("utf-8"))
-        stage.put("exhibits.json", _exhibits_json(ctx))
-        stage.put(LAYOUT["jsonld"], case_jsonld(ctx))
-        stage.put(LAYOUT["verify_txt"], verify_txt(ctx).encode("utf-8"))
+            key = (ex.public_key_openssh + "\n").encode("utf-8")
+            stage.put(rel, key, f"Public key of {ex.name} ({ex.initials})")
+        stage.put("exhibits.json", _exhibits_json(ctx), "Exhibit list (machine-readable)")
+        stage.put(LAYOUT["jsonld"], case_jsonld(ctx), "CASE/UCO description of the bundle")
+        stage.put(LAYOUT["verify_txt"], verify_txt(ctx).encode("utf-8"), "How to check this bundle")
         _documents(stage, ctx, progress)
-        manifest = _manifest(ctx, g, signer, stage.listing())
+        listing = [{k: f[k] for k in ("path", "sha256", "size")} for f in stage.listing()]
+        manifest = _manifest(ctx, g, signer, listing)
         (staging / LAYOUT["manifest"]).write_bytes(manifest)
         signature = {
             "algorithm": "ed25519",

@@ -52,6 +52,7 @@ class Native:
     path: str  # inside the bundle
     sha256: str
     size: int
+    title: str
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,46 @@ def _locator(r: Any) -> str:
     return str(r.loc_path)
 
 
+def _message_view(r: Any, senders: dict[str, str]) -> MessageView:
+    return MessageView(
+        id=str(r.id),
+        platform=r.platform,
+        thread_id=r.thread_id,
+        thread_title=r.thread_title,
+        kind=r.kind,
+        text=r.text,
+        sent_at_utc=r.sent_at_utc,
+        sent_at_raw=r.sent_at_raw,
+        tz=r.tz,
+        tz_assumed=bool(r.tz_assumed),
+        flags=tuple(json.loads(r.flags)),
+        edited=bool(r.edited),
+        attachments=tuple(json.loads(r.attachments)),
+        sender_identifier=r.sender_identifier,
+        sender_display=senders.get(r.sender_key or ""),
+        sender_account_id=r.sender_key,
+        direction=r.direction,
+        locator=_locator(r),
+        item_sha256=r.loc_sha256,
+    )
+
+
+def messages_by_id(case: Case, ids: Iterable[int]) -> dict[str, MessageView]:
+    """Message views by id (for key excerpts of the course of conduct)."""
+    wanted = sorted(set(ids))
+    out: dict[str, MessageView] = {}
+    with db.read_connection(case.engine) as conn:
+        senders = _senders(conn, case.case_id)
+        for i in range(0, len(wanted), 500):
+            for r in conn.execute(
+                sa.select(T_MESSAGE).where(
+                    T_MESSAGE.c.case_id == case.case_id, T_MESSAGE.c.id.in_(wanted[i : i + 500])
+                )
+            ):
+                out[str(r.id)] = _message_view(r, senders)
+    return out
+
+
 def _thread_messages(
     conn: Connection, case_id: str, thread_ids: Sequence[str], senders: dict[str, str]
 ) -> dict[str, list[MessageView]]:
@@ -189,29 +230,7 @@ def _thread_messages(
             )
         )
         for r in rows:
-            out.setdefault(r.thread_id, []).append(
-                MessageView(
-                    id=str(r.id),
-                    platform=r.platform,
-                    thread_id=r.thread_id,
-                    thread_title=r.thread_title,
-                    kind=r.kind,
-                    text=r.text,
-                    sent_at_utc=r.sent_at_utc,
-                    sent_at_raw=r.sent_at_raw,
-                    tz=r.tz,
-                    tz_assumed=bool(r.tz_assumed),
-                    flags=tuple(json.loads(r.flags)),
-                    edited=bool(r.edited),
-                    attachments=tuple(json.loads(r.attachments)),
-                    sender_identifier=r.sender_identifier,
-                    sender_display=senders.get(r.sender_key or ""),
-                    sender_account_id=r.sender_key,
-                    direction=r.direction,
-                    locator=_locator(r),
-                    item_sha256=r.loc_sha256,
-                )
-            )
+            out.setdefault(r.thread_id, []).append(_message_view(r, senders))
     return out
 
 
@@ -374,7 +393,12 @@ def gather(
     natives = tuple(
         sorted(
             {
-                native_path(v.ref, it): Native(native_path(v.ref, it), it.sha256, it.size)
+                native_path(v.ref, it): Native(
+                    native_path(v.ref, it),
+                    it.sha256,
+                    it.size,
+                    f"Exhibit {v.ref}: native original {it.name}",
+                )
                 for v in views
                 for it in v.items
             }.values(),

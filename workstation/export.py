@@ -7,18 +7,30 @@ so the exporter never imports the workstation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from chain_of_custody.canonical import format_time, utc_now
 from chain_of_custody.case import Case
 from chain_of_custody.errors import EvidenceError
 from chain_of_custody.keys import Signer
 from exports.bundle import Progress, record_export, write_bundle
-from exports.context import AliasGroupView, FileType, LinkView, PersonTimelineView
-from exports.gather import gather
+from exports.context import (
+    AccountView,
+    AliasGroupView,
+    BundleContext,
+    FileType,
+    LinkView,
+    PersonTimelineView,
+    WeekCount,
+)
+from exports.gather import gather, message_exhibit_refs, messages_by_id
+from workstation import aliases, queries, timeline
 
 FILE_TYPES: tuple[FileType, ...] = ("pre-charge", "full")
 
@@ -76,16 +88,122 @@ def parse_at(value: str | None) -> str:
     return format_time(moment.astimezone(UTC))
 
 
-AliasViews = tuple[tuple[AliasGroupView, ...], tuple[LinkView, ...], tuple[PersonTimelineView, ...]]
+AliasViews = tuple[
+    tuple[AliasGroupView, ...],
+    tuple[LinkView, ...],
+    tuple[PersonTimelineView, ...],
+    list[timeline.PersonTimeline],
+]
+#: At most this many key excerpts (threat keyword hits) per person, spread over the period.
+KEY_EXCERPTS = 12
+
+
+def _account_view(key: str, acc: dict[str, Any]) -> AccountView:
+    ids = [acc.get(f) for f in ("phone_e164", "email", "platform_id", "handle")]
+    return AccountView(
+        id=key,
+        platform=str(acc.get("platform") or ""),
+        display=str(acc.get("display_name") or acc.get("handle") or key),
+        identifiers=tuple(dict.fromkeys(str(i) for i in ids if i)),
+    )
+
+
+def _link_view(s: aliases.Suggestion, initials: dict[str, str]) -> LinkView:
+    by = initials.get(s.decided_by or "", s.decided_by)
+    return LinkView(
+        a=s.a,
+        b=s.b,
+        score=float(s.score),
+        strength="strong" if s.strength == "strong" else "weak",
+        reasons=tuple(r.text for r in s.reasons),
+        status=s.status if s.status in ("confirmed", "rejected") else "suggested",  # type: ignore[arg-type]
+        decided_by=by,
+        decided_at_utc=s.decided_at,
+        note=s.note or None,
+    )
+
+
+def _weeks(person: timeline.PersonTimeline, zone: ZoneInfo) -> tuple[WeekCount, ...]:
+    threats: Counter[str] = Counter()
+    for t in person.threats:
+        if t["sent_at_utc"]:
+            day = datetime.fromisoformat(t["sent_at_utc"].replace("Z", "+00:00"))
+            local = day.astimezone(zone).date()
+            threats[(local - timedelta(days=local.weekday())).isoformat()] += 1
+    return tuple(
+        WeekCount(w["week_start"], w["messages"], w["calls"], threats[w["week_start"]])
+        for w in timeline._weeks(person.per_day)
+    )
+
+
+def _spread(items: list[Any], n: int) -> list[Any]:
+    if len(items) <= n:
+        return items
+    step = (len(items) - 1) / (n - 1)
+    return [items[round(i * step)] for i in range(n)]
+
+
+def _timeline_view(person: timeline.PersonTimeline, zone: ZoneInfo) -> PersonTimelineView:
+    j = person.as_json()
+    by_platform = tuple(
+        (p, int(c.get("messages", 0) + c.get("calls", 0)))
+        for p, c in sorted(j["counts"]["by_platform"].items())
+    )
+    return PersonTimelineView(
+        group_id=person.group.id,
+        label=person.group.label,
+        first_contact_utc=j["first_contact"],
+        last_contact_utc=j["last_contact"],
+        by_platform=by_platform,
+        weeks=_weeks(person, zone),
+        trend=str(j["trend"]["text"]),
+    )
 
 
 def alias_views(case: Case) -> AliasViews:
-    """Alias groups, rejected links and timelines of the case, as bundle views."""
-    try:
-        import workstation.aliases  # type: ignore[import-not-found]  # noqa: F401
-    except ImportError:
-        return (), (), ()
-    return (), (), ()
+    """Alias groups (with their confirmed links), rejected links and timelines, as views."""
+    report = aliases.analyse(case)
+    initials = {k: e.initials for k, e in case.examiners().items()}
+    index = queries.account_index(case)
+    decided = {(s.a, s.b): s for s in report.suggestions}
+    groups = tuple(
+        AliasGroupView(
+            id=g.id,
+            label=g.label,
+            accounts=tuple(_account_view(k, index.get(k, {})) for k in g.accounts),
+            links=tuple(
+                _link_view(decided[tuple(sorted(p))], initials)  # type: ignore[index]
+                for p in g.links
+                if tuple(sorted(p)) in decided
+            ),
+        )
+        for g in report.groups
+    )
+    rejected = tuple(_link_view(s, initials) for s in report.suggestions if s.status == "rejected")
+    zone = ZoneInfo(case.info()["tz"])
+    people = timeline.build(case, report).people
+    return groups, rejected, tuple(_timeline_view(p, zone) for p in people), people
+
+
+def with_key_excerpts(
+    case: Case, ctx: BundleContext, people: Sequence[timeline.PersonTimeline]
+) -> BundleContext:
+    """The context with each person's key excerpts (threat keyword hits) and exhibit refs."""
+    refs = message_exhibit_refs(ctx.exhibits)
+    chosen = {p.group.id: _spread(p.threats, KEY_EXCERPTS) for p in people}
+    views = messages_by_id(case, (t["message_id"] for ts in chosen.values() for t in ts))
+    timelines = tuple(
+        replace(
+            tl,
+            key_excerpts=tuple(
+                (views[str(t["message_id"])], refs.get(str(t["message_id"])))
+                for t in chosen.get(tl.group_id, [])
+                if str(t["message_id"]) in views
+            ),
+        )
+        for tl in ctx.timelines
+    )
+    return replace(ctx, timelines=timelines)
 
 
 def export_case(
@@ -110,7 +228,7 @@ def export_case(
         raise ExportError(f"unknown file type {file_type!r}; use pre-charge or full")
     stamp = parse_at(at)
     case.record(signer, [])  # the exporting examiner's key must be in the ledger it signs
-    groups, rejected, timelines = alias_views(case)
+    groups, rejected, timelines, people = alias_views(case)
     if progress:
         progress("gather", 0, 1)
     gathered = gather(
@@ -122,6 +240,7 @@ def export_case(
         rejected_links=rejected,
         timelines=timelines,
     )
+    gathered = replace(gathered, context=with_key_excerpts(case, gathered.context, people))
     result = write_bundle(case, gathered, signer, out, progress)
     seq = record_export(case, signer, gathered.checkpoint, result, file_type)
     return ExportSummary(
