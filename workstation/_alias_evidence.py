@@ -196,6 +196,7 @@ def message_evidence(
     participants: dict[str, set[str]] = defaultdict(set)
     raw_mentions: list[tuple[str, str, int, str, str]] = []
     line_senders: dict[str, set[str]] = defaultdict(set)
+    as_written: dict[str, str] = {}
     rows = conn.execution_options(yield_per=10000).execute(
         sa.select(T_MESSAGE.c.id, T_MESSAGE.c.sender_key, T_MESSAGE.c.thread_id, T_MESSAGE.c.text)
         .where(
@@ -209,7 +210,8 @@ def message_evidence(
         participants[thread].add(sender)
         if not text:
             continue
-        for ident in _identifiers_in(text):
+        own = facts[sender].phones | facts[sender].emails if sender in facts else set()
+        for ident in set(_identifiers_in(text)) - own:
             for other in by_identifier.get(ident, ()):
                 if other != sender:
                     raw_mentions.append((sender, other, int(mid), ident, thread))
@@ -217,6 +219,7 @@ def message_evidence(
             key = _wording_line(line)
             if key is not None:
                 line_senders[key].add(sender)
+                as_written.setdefault(key, line.strip())
     evidence = MessageEvidence()
     for writer, other, mid, ident, thread in raw_mentions:
         # Naming the number of the account you are writing to is addressing it ("stop
@@ -228,5 +231,5 @@ def message_evidence(
             ordered = sorted(senders)
             for i, a in enumerate(ordered):
                 for b in ordered[i + 1 :]:
-                    evidence.shared_lines.setdefault((a, b), []).append(line)
+                    evidence.shared_lines.setdefault((a, b), []).append(as_written[line])
     return evidence

@@ -152,34 +152,40 @@ def identifier_pairs(facts: dict[str, AccountFacts], cand: Candidates) -> None:
 def picture_pairs(
     facts: dict[str, AccountFacts], phashes: dict[str, str], cand: Candidates
 ) -> None:
-    """Same profile picture (same bytes) or a near one (perceptual hash within 8 bits)."""
-    users: dict[str, list[str]] = defaultdict(list)
+    """Same profile picture (same bytes or equal perceptual hash) or a near one (hash within
+    8 bits). Pictures are grouped by hash first, so a default avatar on thousands of accounts
+    is one value, not millions of pairs; a broken image (no hash) matches by its bytes."""
+    users: dict[str, set[str]] = defaultdict(set)  # picture value -> accounts
     for acc in facts.values():
         for sha in acc.pictures:
-            users[sha].append(acc.key)
-    pairs = [(sha, sha, 0) for sha in users]
-    pairs += near_duplicates([(s, h) for s, h in phashes.items()], PICTURE_NEAR_BITS)
-    for sha_a, sha_b, bits in pairs:
-        members = sorted(set(users[sha_a]) | set(users[sha_b]))
-        if len(members) > COMMON_PICTURE:
-            signal, text = (
-                "picture_common",
-                f"Both show a profile picture used by {len(members)} accounts in this case "
-                "(a common or default picture).",
+            users[phashes[sha] if sha in phashes else f"sha256 {sha[:12]}…"].add(acc.key)
+    near = near_duplicates([(h, h) for h in users if h in phashes.values()], PICTURE_NEAR_BITS)
+    reach = {h: set(u) for h, u in users.items()}  # accounts on this picture or a near one
+    for h1, h2, _bits in near:
+        reach[h1] |= users[h2]
+        reach[h2] |= users[h1]
+    for h1, h2, bits in [(h, h, 0) for h in users] + near:
+        common = max(len(reach[h1]), len(reach[h2]))
+        if common > COMMON_PICTURE:
+            signal = "picture_common"
+            text = (
+                f"Both show a profile picture used by {common} accounts in this case "
+                "(a common or default picture)."
             )
         elif bits <= 2:
-            signal, text = "picture", "Both accounts use the same profile picture"
+            signal = "picture"
+            text = f"Both accounts use the same profile picture (perceptual hash {h1}"
+            text += ")." if h1 == h2 else f" and {h2}, {bits} of 64 bits differ)."
         else:
-            signal, text = "picture_near", "Both accounts use a near-identical profile picture"
-        if signal != "picture_common":
-            detail = "identical file" if sha_a == sha_b else f"{bits} of 64 bits differ"
-            text += f" ({detail}; SHA-256 {sha_a[:12]}…"
-            text += ")." if sha_a == sha_b else f" and {sha_b[:12]}…)."
-        reason = Reason(signal, WEIGHTS[signal], text, f"picture:{min(sha_a, sha_b)}")
-        for a, b in cand.block(members, f"profile picture {sha_a[:12]}…", star=True):
-            if (a in users[sha_a] and b in users[sha_b]) or (
-                a in users[sha_b] and b in users[sha_a]
-            ):
+            signal = "picture_near"
+            text = (
+                f"Both accounts use a near-identical profile picture (perceptual hashes {h1} "
+                f"and {h2}, {bits} of 64 bits differ: resized, recompressed or cropped)."
+            )
+        reason = Reason(signal, WEIGHTS[signal], text, f"picture:{min(h1, h2)}")
+        members = users[h1] | users[h2]
+        for a, b in cand.block(members, f"profile picture {h1}", star=True):
+            if (a in users[h1] and b in users[h2]) or (a in users[h2] and b in users[h1]):
                 cand.add(a, b, reason)
 
 

@@ -1,0 +1,232 @@
+"""Alias grouping on small synthetic cases (both databases): signals, bad input, decisions.
+
+Account, message and picture rows are written straight into the tables (one synthetic item
+and extraction), as an extractor would have left them; analysis only reads the tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from chain_of_custody.case import T_ITEM, Case
+from chain_of_custody.keys import Signer
+from chain_of_custody.models import (
+    AccountAvatar,
+    AccountRecord,
+    Extraction,
+    ImageMetaRecord,
+    MessageRecord,
+)
+from workstation import aliases
+from workstation._alias_names import fold_name
+from workstation.aliases import AliasError
+from workstation.cli import main
+
+T_EXT = Extraction.__table__  # type: ignore[attr-defined]
+T_ACC = AccountRecord.__table__  # type: ignore[attr-defined]
+T_MSG = MessageRecord.__table__  # type: ignore[attr-defined]
+T_IMG = ImageMetaRecord.__table__  # type: ignore[attr-defined]
+T_AV = AccountAvatar.__table__  # type: ignore[attr-defined]
+
+
+def _item(conn: sa.Connection, case: Case, name: str, mime: str = "text/plain") -> tuple[str, str]:
+    item_id, sha = str(uuid.uuid4()), hashlib.sha256(name.encode()).hexdigest()
+    conn.execute(sa.insert(T_ITEM), {
+        "id": item_id, "case_id": case.case_id, "sha256": sha, "size": 1, "mime": mime,
+        "name": name, "path": name, "acquired_at": "2024-05-01T00:00:00Z", "acquired_by": "JS",
+        "source": "", "reason": "", "ledger_seq": 0})  # fmt: skip
+    ext = str(uuid.uuid4())
+    conn.execute(sa.insert(T_EXT), {
+        "id": ext, "case_id": case.case_id, "item_id": item_id, "extractor": "synthetic",
+        "version": "1", "status": "complete", "record_count": 0, "warning_count": 0,
+        "merkle_root": "0" * 64, "ledger_seq": 0})  # fmt: skip
+    return item_id, ext
+
+
+def add_rows(
+    case: Case,
+    accounts: list[dict[str, Any]],
+    messages: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    pictures: dict[str, str | None] | None = None,
+) -> None:
+    """Accounts (dicts of account_record columns), messages, and pictures (account key ->
+    perceptual hash, or None for a broken image without one)."""
+    with case.engine.begin() as conn:
+        item_id, ext = _item(conn, case, f"source-{uuid.uuid4()}")
+        loc = {"case_id": case.case_id, "extraction_id": ext, "item_id": item_id,
+               "loc_sha256": "0" * 64, "loc_path": "synthetic"}  # fmt: skip
+        for n, a in enumerate(accounts):
+            conn.execute(sa.insert(T_ACC), {**loc, "ordinal": n, **a})
+        for n, m in enumerate(messages):
+            conn.execute(sa.insert(T_MSG), {**loc, "ordinal": n, "platform": "sms",
+                                            "kind": "text", **m})  # fmt: skip
+        for key, phash in (pictures or {}).items():
+            pic, pext = _item(conn, case, f"picture-{key}", "image/jpeg")
+            conn.execute(sa.insert(T_IMG), {**loc, "extraction_id": pext, "item_id": pic,
+                                            "ordinal": 0, "phash": phash})  # fmt: skip
+            sha = hashlib.sha256(f"picture-{key}".encode()).hexdigest()
+            conn.execute(
+                sa.insert(T_AV),
+                {
+                    "case_id": case.case_id,
+                    "account_key": key,
+                    "item_id": pic,
+                    "sha256": sha,
+                    "ledger_seq": 0,
+                },
+            )
+
+
+def acc(key: str, **kw: Any) -> dict[str, Any]:
+    return {"account_key": key, "platform": key.split(":", 1)[0], **kw}
+
+
+def test_fold_name_handles_confusables_accents_separators_repeats() -> None:
+    assert fold_name("Dаnny  Mercerr") == "dany mercer"  # Cyrillic а
+    assert fold_name("CHLOÉ_dubois") == fold_name("Chloe Dubois")
+    assert fold_name("ｄａｎ．ｍｅｒｃｅｒ") == "dan mercer"  # full-width, via NFKD
+    assert fold_name("Søren Łukasz") == "soren lukasz"
+
+
+def test_phone_however_written_and_email_case(case: Case) -> None:
+    add_rows(case, [
+        acc("sms:a", phone_raw="07700 900987"),
+        acc("whatsapp:b", phone_raw="+44 7700 900987"),
+        acc("phone:c", phone_e164="+447700900987"),
+        acc("email:x", email="D.Mercer@Example.com"),
+        acc("email:y", email="d.mercer@example.com"),
+        acc("email:z", email="dmercer@example.com"),  # dots are not guessed away
+    ])  # fmt: skip
+    report = aliases.analyse(case)
+    strong = {(s.a, s.b) for s in report.suggestions if s.strength == "strong"}
+    assert strong == {("sms:a", "whatsapp:b"), ("phone:c", "sms:a"), ("phone:c", "whatsapp:b"),
+                      ("email:x", "email:y")}  # fmt: skip
+    reason = report.find("sms:a", "whatsapp:b").reasons[0]  # type: ignore[union-attr]
+    assert reason.signal == "phone" and "+447700900987" in reason.text
+
+
+def test_names_alone_are_weak(case: Case) -> None:
+    add_rows(case, [acc("facebook:1", display_name="Daniel Mercer"),
+                    acc("facebook:2", display_name="Danièl Mercerr"),
+                    acc("facebook:3", display_name="Daniel Mercado")])  # fmt: skip
+    report = aliases.analyse(case)
+    assert report.suggestions and all(s.strength == "weak" for s in report.suggestions)
+    assert report.find("facebook:1", "facebook:2").score > 0.3  # type: ignore[union-attr]
+
+
+def test_picture_near_and_identifier_in_message(case: Case) -> None:
+    add_rows(
+        case,
+        [acc("facebook:Dany", display_name="Dany Mercer"),
+         acc("facebook:Danny", display_name="Danny Mercer"),
+         acc("telegram:u1", platform_id="u1", display_name="Daniel M"),
+         acc("sms:+447700900555", phone_e164="+447700900555")],
+        [{"sender_key": "telegram:u1", "thread_id": "t", "text": "Call me on 07700 900555"},
+         {"sender_key": "sms:+447700900555", "thread_id": "s", "text": "hi"}],
+        {"facebook:Dany": "c6c83bc7c43bc638", "facebook:Danny": "c6c83bc7c43bc632"},
+    )  # fmt: skip
+    report = aliases.analyse(case)
+    pic = report.find("facebook:Dany", "facebook:Danny")
+    assert pic is not None and pic.strength == "strong"
+    assert {r.signal for r in pic.reasons} == {"picture", "name"}
+    said = report.find("sms:+447700900555", "telegram:u1")
+    assert said is not None and said.strength == "strong"
+    assert "07700 900555" not in said.reasons[0].text and "+447700900555" in said.reasons[0].text
+
+
+def test_bad_input_no_crash_no_flood(case: Case) -> None:
+    mums = [acc(f"whatsapp:mum{i}", display_name="Mum") for i in range(3000)]
+    odd = [acc("x:1"), acc("x:2", display_name=""), acc("x:3", display_name="A"),
+           acc("x:4", display_name="B", handle="_"), acc("x:5", display_name="+44 7700 900000"),
+           acc("x:6", display_name="😀"), acc("x:7", avatar_ref="not a hash")]  # fmt: skip
+    add_rows(case, mums + odd, pictures={"x:1": None, "x:2": None})  # two broken images
+    report = aliases.analyse(case, max_suggestions=100)
+    assert report.accounts == 3007
+    assert report.capped and any("3000 accounts" in n for n in report.notes)
+    assert len(report.suggestions) <= 100
+    assert not any(s.a.startswith("whatsapp:mum") for s in report.suggestions)
+    json.dumps(report.as_json())
+
+
+def test_identical_common_picture_is_not_strong(case: Case) -> None:
+    keys = [f"facebook:{i}" for i in range(30)]
+    rows = [acc(k, display_name="Jo Bloggs" if k in keys[:2] else None) for k in keys]
+    add_rows(case, rows, pictures=dict.fromkeys(keys, "0" * 16))
+    # every account has its own picture item with the same (default-avatar) hash
+    report = aliases.analyse(case)
+    [only] = report.suggestions  # the default avatar alone suggests nothing
+    assert (only.a, only.b, only.strength) == ("facebook:0", "facebook:1", "weak")
+    assert {r.signal for r in only.reasons} == {"picture_common", "name"}
+
+
+def test_decisions_are_ledger_entries_and_rejection_sticks(
+    case: Case, signer: Signer, second_signer: Signer
+) -> None:
+    add_rows(case, [acc("sms:a", phone_e164="+447700900111"),
+                    acc("whatsapp:b", phone_e164="+447700900111"),
+                    acc("facebook:c", display_name="Dan Mercer"),
+                    acc("facebook:d", display_name="Dan Mercer")])  # fmt: skip
+    size = case.ledger_size()
+    s = aliases.decide(case, signer, "whatsapp:b", "sms:a", "confirm", note="same SIM")
+    assert (s.a, s.b, s.status) == ("sms:a", "whatsapp:b", "confirmed")
+    aliases.decide(case, second_signer, "facebook:c", "facebook:d", "reject", note="cousins")
+    with pytest.raises(AliasError, match="already rejected"):
+        aliases.decide(case, signer, "facebook:c", "facebook:d", "reject")
+    with pytest.raises(AliasError, match="no account"):
+        aliases.decide(case, signer, "facebook:c", "facebook:nobody", "confirm")
+    report = aliases.analyse(case)
+    assert [g.accounts for g in report.groups] == [["sms:a", "whatsapp:b"]]
+    group = report.groups[0]
+    aliases.label(case, signer, group.id, "Suspect A")
+    rejected = report.find("facebook:c", "facebook:d")
+    assert rejected is not None and rejected.status == "rejected"
+    assert rejected.decided_by == second_signer.key_id and rejected.note == "cousins"
+    # the group grows: same id, label kept
+    add_rows(case, [acc("telegram:e", phone_e164="+447700900111")])
+    aliases.decide(case, signer, "sms:a", "telegram:e", "confirm")
+    [grown] = aliases.groups(case)
+    assert grown.id == group.id and grown.label == "Suspect A" and len(grown.accounts) == 3
+    # undo is a new entry; the pair is suggested again
+    aliases.decide(case, signer, "sms:a", "telegram:e", "undo")
+    assert aliases.analyse(case).find("sms:a", "telegram:e").status == "suggested"  # type: ignore[union-attr]
+    entries = list(case.ledger_entries())[size:]
+    actions = [e.action for e in entries if e.action.startswith("alias.")]
+    assert actions == ["alias.confirmed", "alias.rejected", "alias.labelled",
+                       "alias.confirmed", "alias.undone"]  # fmt: skip
+    rejected_entry = next(e for e in entries if e.action == "alias.rejected")
+    assert rejected_entry.data["signals"] == ["name"] and rejected_entry.data["note"] == "cousins"
+    # new evidence (a shared picture) makes the rejected pair a suggestion again, said so
+    add_rows(
+        case, [], pictures={"facebook:c": "c6c83bc7c43bc638", "facebook:d": "c6c83bc7c43bc638"}
+    )
+    again = aliases.analyse(case).find("facebook:c", "facebook:d")
+    assert again is not None and again.status == "suggested"
+    assert again.reasons[0].signal == "new_evidence"
+    assert "profile picture" in again.reasons[0].text
+
+
+def test_cli_aliases_and_timeline(case: Case, capsys: pytest.CaptureFixture[str]) -> None:
+    add_rows(case, [acc("sms:a", phone_e164="+447700900111"),
+                    acc("whatsapp:b", phone_e164="+447700900111")],
+             [{"sender_key": "sms:a", "thread_id": "t", "text": "I know where you live",
+               "sent_at_utc": "2024-03-04T10:00:00Z",
+               "sent_at_sort": "2024-03-04T10:00:00.000000Z"}])  # fmt: skip
+    args = [str(case.folder), *(["--db", case.db_url] if "postgres" in case.db_url else [])]
+    assert main(["aliases", *args, "confirm", "sms:a", "whatsapp:b", "--note", "n"]) == 0
+    capsys.readouterr()
+    assert main(["aliases", *args, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["groups"][0]["accounts"] == ["sms:a", "whatsapp:b"]
+    assert out["suggestions"][0]["status"] == "confirmed"
+    assert set(out["suggestions"][0]) >= {"a", "b", "score", "strength", "reasons", "status"}
+    assert main(["timeline", *args, "--json"]) == 0
+    tl = json.loads(capsys.readouterr().out)
+    assert tl["groups"][0]["threats"][0]["keyword"] == "i know where you live"
+    assert main(["aliases", *args, "label", "G999", "x"]) == 1
+    assert "no alias group" in capsys.readouterr().err
