@@ -90,6 +90,7 @@ class PersonTimeline:
     per_day: dict[date, Counter[str]] = field(default_factory=dict)
     untimed: Counter[str] = field(default_factory=Counter)
     threats: list[dict[str, Any]] = field(default_factory=list)
+    call_lines: set[tuple[str, str]] = field(default_factory=set)  # (item, time) of chat calls
 
     def as_json(self) -> dict[str, Any]:
         timed = [e for e in self.events if e[3]]
@@ -147,7 +148,8 @@ def build(
     """The timeline of every confirmed alias group (and, if asked, of every other account
     that sent a message or made a call, each on its own).
 
-    Messages count when an account of the group is the sender; calls when it is the party.
+    Messages count when an account of the group is the sender; calls when it is the party
+    (a chat's call line and the same call in the chat's call records count once).
     """
     tz = case.info()["tz"]
     zone = ZoneInfo(tz)
@@ -210,12 +212,14 @@ def _add_messages(
     local = _LocalDays(zone)
     m = T_MESSAGE.c
     rows = conn.execution_options(yield_per=5000).execute(
-        sa.select(m.id, m.platform, m.sent_at_utc, m.sent_at_sort, m.kind, m.text).where(
+        sa.select(m.id, m.item_id, m.platform, m.sent_at_utc, m.sent_at_sort, m.kind, m.text).where(
             m.case_id == case.case_id, m.sender_key.in_(person.group.accounts)
         )
     )
-    for mid, platform, utc, sort, kind, text in rows:
+    for mid, item_id, platform, utc, sort, kind, text in rows:
         kind_ = "calls" if kind == "call" else "messages"
+        if kind == "call":
+            person.call_lines.add((item_id, _fixed_width(utc)))
         person.by_platform.setdefault(platform, Counter())[kind_] += 1
         person.events.append((sort or "", "message", int(mid), utc or ""))
         if utc:
@@ -244,11 +248,13 @@ def _add_calls(conn: sa.Connection, case: Case, person: PersonTimeline, zone: Zo
     local = _LocalDays(zone)
     c = T_CALL.c
     rows = conn.execute(
-        sa.select(c.id, c.platform, c.started_at_utc).where(
+        sa.select(c.id, c.item_id, c.platform, c.started_at_utc).where(
             c.case_id == case.case_id, c.party_key.in_(person.group.accounts)
         )
     )
-    for cid, platform, utc in rows:
+    for cid, item_id, platform, utc in rows:
+        if (item_id, _fixed_width(utc)) in person.call_lines:
+            continue  # the same call as a chat's call line, already counted
         person.by_platform.setdefault(platform, Counter())["calls"] += 1
         person.events.append((_fixed_width(utc), "call", int(cid), utc or ""))
         if utc:
