@@ -49,7 +49,7 @@ def run_tour(case_dir: Path, out_dir: Path) -> list[Path]:
         if name == "Evidence":
             _select_interesting_item(window)
         if name == "People":
-            window.people.table.selectRow(_busiest_account_row(window))
+            window.people.accounts.table.selectRow(_busiest_account_row(window))
         window.wait_idle(app)
         path = out_dir / f"{index + 1:02d}-{name.lower()}.png"
         window.grab().save(str(path))
@@ -74,9 +74,6 @@ def _select_interesting_item(window: MainWindow) -> None:
 
 
 def _busiest_account_row(window: MainWindow) -> int:
-    table = window.people.table
-    counts = []
-    for r in range(table.rowCount()):
-        cell = table.item(r, 5)
-        counts.append(int(cell.text() or 0) if cell is not None else 0)
+    model = window.people.accounts.model
+    counts = [int(model.source(r)["messages"]) for r in range(model.rowCount())]
     return counts.index(max(counts)) if counts else 0

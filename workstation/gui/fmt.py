@@ -33,3 +33,8 @@ def size(n: int | None) -> str:
             return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
         value /= 1000
     return f"{n} B"
+
+
+def count(n: int, noun: str) -> str:
+    """'1 message', '2,000 messages'."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

@@ -39,8 +39,9 @@ from sqlalchemy.engine import Connection, Engine
 
 PAGE = 256
 CACHED_PAGES = 64
-SCAN_CHUNK = 20_000  # rows of the index order read per step of a filter's scan
-FIRST_ANSWER_S = 0.06  # a new filter scans this long before the view repaints
+SCAN_CHUNK = 4_000  # rows of the index order read per step of a filter's scan (a few ms)
+FIRST_ANSWER_S = 0.05  # a new filter scans at most this long before the view repaints
+FIRST_ANSWER_ROWS = 60  # … or until a screenful of matches is found
 
 Index = QModelIndex | QPersistentModelIndex
 Key = tuple[Any, ...]
@@ -79,6 +80,16 @@ def _after(keys: Sequence[sa.ColumnElement[Any]], value: Key, op: str) -> sa.Col
     return _COMPARE[op](left, right)  # type: ignore[no-any-return]
 
 
+def contains(column: sa.ColumnElement[Any], text: str, dialect: str) -> sa.ColumnElement[bool]:
+    """Case-insensitive substring match; SQLite's LIKE already ignores ASCII case and is
+    several times faster than ``lower(x) LIKE lower(y)``."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    if dialect == "sqlite":
+        return column.like(pattern, escape="\\")
+    return column.ilike(pattern, escape="\\")
+
+
 class _SegmentState:
     """What is known of one segment: its row count and, when filtered, its page starts."""
 
@@ -86,12 +97,13 @@ class _SegmentState:
         self.segment = segment
         self.count = 0
         self.starts: list[Key] = []  # first key of each page (filtered mode only)
+        self.last: Key | None = None  # last key found (filtered mode only)
 
 
 class PagedTableModel(QAbstractTableModel):
     """A read-only table over ``select(columns).where(base, filter)`` in key order."""
 
-    scan_progress = Signal(int, bool)  # rows found so far, scan finished
+    scan_progress = Signal(int)  # rows found (so far, while ``scanning``)
 
     def __init__(
         self,
@@ -109,6 +121,7 @@ class PagedTableModel(QAbstractTableModel):
         self._pages: OrderedDict[tuple[int, int], list[Any]] = OrderedDict()
         self._scan: tuple[int, Key | None] | None = None  # (segment, last key scanned)
         self._scan_generation = 0
+        self._totals: list[int] | None = None
         self.refresh()
 
     # --- state -----------------------------------------------------------------------
@@ -121,28 +134,38 @@ class PagedTableModel(QAbstractTableModel):
     def set_filter(self, condition: sa.ColumnElement[bool] | None) -> None:
         """Show only rows matching the condition (None: all rows)."""
         self._filter = condition
-        self.refresh()
+        self._reset()
 
     def refresh(self) -> None:
-        """Re-count (or re-scan) and drop cached pages (after an ingest, a filter change …)."""
+        """Re-count (or re-scan) and drop cached pages (after an ingest …)."""
+        self._totals = None
+        self._reset()
+
+    def _reset(self) -> None:
         self.beginResetModel()
         self._pages.clear()
         self._scan_generation += 1
         for state in self._segments:
-            state.count, state.starts = 0, []
+            state.count, state.starts, state.last = 0, [], None
         if self._filter is None:
             self._scan = None
-            with self._engine.connect() as conn:
-                for state in self._segments:
-                    state.count = self._count(conn, state.segment)
+            if self._totals is None:  # counted once until refresh(): clearing a filter is free
+                with self._engine.connect() as conn:
+                    self._totals = [self._count(conn, s.segment) for s in self._segments]
+            for state, total in zip(self._segments, self._totals, strict=True):
+                state.count = total
         else:
             self._scan = (0, None)
         self.endResetModel()
         if self._scan is None:
-            self.scan_progress.emit(self.rowCount(), True)
+            self.scan_progress.emit(self.rowCount())
             return
         deadline = time.perf_counter() + FIRST_ANSWER_S
-        while self._scan is not None and time.perf_counter() < deadline:
+        while (
+            self._scan is not None
+            and self.rowCount() < FIRST_ANSWER_ROWS
+            and time.perf_counter() < deadline
+        ):
             self._scan_step()
         self._schedule_scan()
 
@@ -162,12 +185,17 @@ class PagedTableModel(QAbstractTableModel):
                 self._scan_step()
                 self._schedule_scan()
 
-        QTimer.singleShot(0, step)
+        # A timer, not a loop: input and paint events are served between two steps.
+        QTimer.singleShot(1, step)
 
-    def finish_scan(self) -> None:
-        """Scan to the end now (tests and benchmarks)."""
+    def finish_scan(self) -> list[float]:
+        """Scan to the end now (tests and benchmarks); the seconds each step took."""
+        steps = []
         while self._scan is not None:
+            started = time.perf_counter()
             self._scan_step()
+            steps.append(time.perf_counter() - started)
+        return steps
 
     def _scan_step(self) -> None:
         assert self._scan is not None and self._filter is not None
@@ -192,6 +220,7 @@ class PagedTableModel(QAbstractTableModel):
                 if i % PAGE == 0:
                     state.starts.append(tuple(key))
             state.count += len(found)
+            state.last = tuple(found[-1])
             self.endInsertRows()
         if end is not None:
             self._scan = (number, tuple(end))
@@ -199,13 +228,17 @@ class PagedTableModel(QAbstractTableModel):
             self._scan = (number + 1, None)
         else:
             self._scan = None
-        self.scan_progress.emit(self.rowCount(), self._scan is None)
+        self.scan_progress.emit(self.rowCount())
 
     # --- pages -----------------------------------------------------------------------
 
-    def _where(self, segment: Segment) -> list[sa.ColumnElement[bool]]:
-        where = [self._base, segment.where]
-        return where if self._filter is None else [*where, self._filter]
+    def _where(self, state: _SegmentState) -> list[sa.ColumnElement[bool]]:
+        where = [self._base, state.segment.where]
+        if self._filter is None:
+            return where
+        # Bounded by the last match found, or a short last page would read on to the end.
+        assert state.last is not None
+        return [*where, self._filter, _after(state.segment.keys, state.last, "le")]
 
     def _page(self, number: int, page_no: int) -> list[Any]:
         cached = self._pages.get((number, page_no))
@@ -214,9 +247,7 @@ class PagedTableModel(QAbstractTableModel):
             return cached
         state = self._segments[number]
         keys = state.segment.keys
-        select = sa.select(*(c.sql for c in self._columns), *keys).where(
-            *self._where(state.segment)
-        )
+        select = sa.select(*(c.sql for c in self._columns), *keys).where(*self._where(state))
         width = len(keys)
         before, after = (
             self._pages.get((number, page_no - 1)),
@@ -257,7 +288,7 @@ class PagedTableModel(QAbstractTableModel):
         if self._filter is not None:
             return state.starts[page_no] if page_no < len(state.starts) else None
         keys = state.segment.keys
-        query = sa.select(*keys).where(*self._where(state.segment)).limit(1)
+        query = sa.select(*keys).where(*self._where(state)).limit(1)
         row = page_no * PAGE
         if row < state.count - row:
             query = query.order_by(*keys).offset(row)

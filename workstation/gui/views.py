@@ -1,14 +1,17 @@
-"""Widgets shared by the screens: a fast read-only table whose rows can be copied."""
+"""Shared by the screens: a fast read-only table whose rows can be copied, and a small
+in-memory table model."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 ROW_HEIGHT = 22
+Index = QModelIndex | QPersistentModelIndex
 
 
 class ReadOnlyTable(QTableView):
@@ -59,3 +62,46 @@ class ReadOnlyTable(QTableView):
             self.copy_selection()
             return
         super().keyPressEvent(event)
+
+
+class RecordsModel(QAbstractTableModel):
+    """A small read-only table held in memory (accounts, suggestions, groups): rows of text,
+    with an optional tooltip per row and the source object kept beside each row."""
+
+    def __init__(self, headers: Sequence[str]) -> None:
+        super().__init__()
+        self._headers = list(headers)
+        self._rows: list[tuple[list[str], str, Any]] = []
+
+    def set_rows(self, rows: Sequence[tuple[Sequence[str], str, Any]]) -> None:
+        """Replace the rows: (cells, tooltip, source object) each."""
+        self.beginResetModel()
+        self._rows = [(list(cells), tip, source) for cells, tip, source in rows]
+        self.endResetModel()
+
+    def source(self, row: int) -> Any:
+        """The object a row was made from."""
+        return self._rows[row][2] if 0 <= row < len(self._rows) else None
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self._headers)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self._headers[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        cells, tip, _ = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return cells[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tip or None
+        return None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -303,17 +302,12 @@ class MainWindow(QMainWindow):
         case, tz = self.case, self.tz
         if case is None:
             return
-
-        def work() -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
-            accounts = list(queries.iter_accounts(case))
-            by_sender: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            for m in queries.iter_messages(case):
-                if m["sender"]["account_id"]:
-                    by_sender[m["sender"]["account_id"]].append(m)
-            return accounts, dict(by_sender)
-
         self.lane.submit(
-            Job("Load accounts", work, on_done=lambda r: self.people.show_accounts(r[0], r[1], tz))
+            Job(
+                "Load accounts",
+                lambda: list(queries.iter_accounts(case)),
+                on_done=lambda accounts: self.people.accounts.show_accounts(case, accounts, tz),
+            )
         )
 
     def wait_idle(self, app: Any, timeout_s: float = 60.0) -> None:

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from chain_of_custody.case import T_ITEM, T_WARN, Case
-from workstation.gui.fmt import local_time, size, utc_tooltip
+from workstation.gui.fmt import count, local_time, size, utc_tooltip
 from workstation.gui.screens.messages import MessagesView
-from workstation.gui.tables import Column, PagedTableModel, Segment
+from workstation.gui.tables import Column, PagedTableModel, Segment, contains
 from workstation.gui.views import ReadOnlyTable
 from workstation.queries import T_EXTRACTION, T_MESSAGE
 
@@ -52,18 +52,13 @@ def items_model(case: Case, tz: str) -> PagedTableModel:
     return PagedTableModel(case.engine, columns, segments, T_ITEM.c.case_id == case.case_id)
 
 
-def item_filter(text: str) -> sa.ColumnElement[bool] | None:
+def item_filter(text: str, dialect: str) -> sa.ColumnElement[bool] | None:
     """Items whose name, path, type or SHA-256 contains ``text`` (None for an empty filter)."""
     text = text.strip()
     if not text:
         return None
-    like = f"%{text}%"
-    return sa.or_(
-        T_ITEM.c.name.ilike(like),
-        T_ITEM.c.path.ilike(like),
-        T_ITEM.c.mime.ilike(like),
-        T_ITEM.c.sha256.like(like.lower()),
-    )
+    columns = (T_ITEM.c.name, T_ITEM.c.path, T_ITEM.c.mime, T_ITEM.c.sha256)
+    return sa.or_(*(contains(c, text, dialect) for c in columns))
 
 
 ITEM_ID_COLUMN = 8
@@ -120,9 +115,7 @@ class EvidenceScreen(QWidget):
     def load(self, case: Case, tz: str) -> None:
         self.case, self.tz = case, tz
         self.model = items_model(case, tz)
-        self.model.scan_progress.connect(
-            lambda n, done: self.count.setText(f"{n:,} items" + ("" if done else " found so far…"))
-        )
+        self.model.scan_progress.connect(self._counted)
         self.table.setModel(self.model)
         self.table.set_widths((220, 150, 80, 150, 170, 70, 70, 300, 80))
         self.table.selectionModel().selectionChanged.connect(self._selected)
@@ -136,9 +129,13 @@ class EvidenceScreen(QWidget):
         if self.messages.model is not None:
             self.messages.model.refresh()
 
+    def _counted(self, rows: int) -> None:
+        scanning = self.model is not None and self.model.scanning
+        self.count.setText(count(rows, "item") + (" found so far…" if scanning else ""))
+
     def _apply_filter(self, text: str) -> None:
-        if self.model is not None:
-            self.model.set_filter(item_filter(text))
+        if self.model is not None and self.case is not None:
+            self.model.set_filter(item_filter(text, self.case.engine.dialect.name))
 
     def selected_item_id(self) -> str | None:
         """The id of the selected item, if any."""

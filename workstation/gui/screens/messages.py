@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from chain_of_custody.case import Case
-from workstation.gui.fmt import local_time, utc_tooltip
-from workstation.gui.tables import Column, PagedTableModel, Segment
+from workstation.gui.fmt import count, local_time, utc_tooltip
+from workstation.gui.tables import Column, PagedTableModel, Segment, contains
 from workstation.gui.views import ReadOnlyTable
 from workstation.queries import T_MESSAGE
 
@@ -47,13 +47,14 @@ def messages_model(
     return PagedTableModel(case.engine, columns, segments, base)
 
 
-def message_filter(text: str) -> sa.ColumnElement[bool] | None:
+def message_filter(text: str, dialect: str) -> sa.ColumnElement[bool] | None:
     """Rows whose text, sender or thread contains ``text`` (None for an empty filter)."""
     text = text.strip()
     if not text:
         return None
-    like = f"%{text}%"
-    return sa.or_(M.text.ilike(like), M.sender_identifier.ilike(like), M.thread_title.ilike(like))
+    return sa.or_(
+        *(contains(c, text, dialect) for c in (M.text, M.sender_identifier, M.thread_title))
+    )
 
 
 MESSAGE_ID_COLUMN = 7
@@ -67,6 +68,7 @@ class MessagesView(QWidget):
     def __init__(self, placeholder: str = "Filter messages by text, sender or thread") -> None:
         super().__init__()
         self.model: PagedTableModel | None = None
+        self.dialect = "sqlite"
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.filter = QLineEdit()
@@ -85,6 +87,7 @@ class MessagesView(QWidget):
     ) -> None:
         """Show the case's messages (or those matching ``where``)."""
         self.model = messages_model(case, tz, where)
+        self.dialect = case.engine.dialect.name
         self.model.scan_progress.connect(self._counted)
         self.table.setModel(self.model)
         self.table.set_widths((170, 80, 160, 150, 60, 520, 120, 70))
@@ -93,10 +96,11 @@ class MessagesView(QWidget):
 
     def apply_filter(self, text: str) -> None:
         if self.model is not None:
-            self.model.set_filter(message_filter(text))
+            self.model.set_filter(message_filter(text, self.dialect))
 
-    def _counted(self, rows: int, finished: bool) -> None:
-        self.count.setText(f"{rows:,} messages" + ("" if finished else " found so far…"))
+    def _counted(self, rows: int) -> None:
+        scanning = self.model is not None and self.model.scanning
+        self.count.setText(count(rows, "message") + (" found so far…" if scanning else ""))
 
     def _current(self, current: object, _previous: object) -> None:
         row = getattr(current, "row", lambda: -1)()

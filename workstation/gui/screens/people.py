@@ -1,83 +1,88 @@
-"""People: the accounts seen in the evidence and each account's messages, one click away."""
+"""People: the accounts seen in the evidence, and each account's messages one click away
+(read from the database when the account is chosen, never all held in memory)."""
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
-    QTextBrowser,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
-from workstation.gui.fmt import local_time, utc_tooltip
+from chain_of_custody.case import Case
+from workstation.gui.screens.messages import M, MessagesView
+from workstation.gui.views import ReadOnlyTable, RecordsModel
 
 HEADERS = ["Account", "Platform", "Names seen", "Phone (E.164)", "Email", "Messages"]
 
 
-class PeopleScreen(QWidget):
-    """Accounts table; selecting one shows its messages across every source."""
+def account_cells(a: dict[str, Any]) -> list[str]:
+    """The table cells of one account as ``queries.iter_accounts`` gives it."""
+    return [
+        a["id"],
+        a["platform"] or "",
+        ", ".join(a["display_names"]),
+        a["phone_e164"] or "",
+        a["email"] or "",
+        f"{a['messages']:,}",
+    ]
+
+
+class AccountsPane(QWidget):
+    """The accounts table over the messages of the chosen account."""
 
     def __init__(self) -> None:
         super().__init__()
+        self.case: Case | None = None
         self.tz = "Europe/London"
-        self.messages_by_sender: dict[str, list[dict[str, Any]]] = {}
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         split = QSplitter(Qt.Orientation.Vertical)
-        self.table = QTableWidget(0, len(HEADERS))
-        self.table.setHorizontalHeaderLabels(HEADERS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.itemSelectionChanged.connect(self._selected)
+        self.model = RecordsModel(HEADERS)
+        self.table = ReadOnlyTable(multi=False)
+        self.table.setModel(self.model)
+        self.table.set_widths((230, 80, 260, 130, 200, 80))
+        self.table.selectionModel().currentRowChanged.connect(self._chosen)
         split.addWidget(self.table)
-        self.messages = QTextBrowser()
-        split.addWidget(self.messages)
+        below = QWidget()
+        below_layout = QVBoxLayout(below)
+        below_layout.setContentsMargins(0, 0, 0, 0)
+        self.title = QLabel("Select an account to see its messages.")
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        below_layout.addWidget(self.title)
+        self.messages = MessagesView("Filter this account's messages")
+        below_layout.addWidget(self.messages, 1)
+        split.addWidget(below)
+        split.setSizes([300, 420])
         layout.addWidget(split)
 
-    def show_accounts(
-        self, accounts: list[dict[str, Any]], messages: dict[str, list[dict[str, Any]]], tz: str
-    ) -> None:
-        """Fill the table (called with data read on the lane)."""
-        self.tz = tz
-        self.messages_by_sender = messages
-        self.table.setRowCount(len(accounts))
-        for row, a in enumerate(accounts):
-            values = [
-                a["id"],
-                a["platform"] or "",
-                ", ".join(a["display_names"]),
-                a["phone_e164"] or "",
-                a["email"] or "",
-                str(a["messages"]),
-            ]
-            for col, value in enumerate(values):
-                self.table.setItem(row, col, QTableWidgetItem(value))
-        self.table.resizeColumnsToContents()
-        self.messages.setHtml("<p>Select an account to see its messages.</p>")
+    def show_accounts(self, case: Case, accounts: list[dict[str, Any]], tz: str) -> None:
+        """Fill the table (with accounts read on the lane)."""
+        self.case, self.tz = case, tz
+        self.model.set_rows(
+            [(account_cells(a), ", ".join(a["display_names"]), a) for a in accounts]
+        )
 
-    def _selected(self) -> None:
-        rows = {i.row() for i in self.table.selectedIndexes()}
-        if not rows:
+    def select_account(self, key: str) -> bool:
+        """Select an account by key; False if it is not in the table."""
+        for row in range(self.model.rowCount()):
+            if self.model.source(row)["id"] == key:
+                self.table.selectRow(row)
+                return True
+        return False
+
+    def _chosen(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        account = self.model.source(current.row())
+        if account is None or self.case is None:
             return
-        cell = self.table.item(min(rows), 0)
-        if cell is None:
-            return
-        key = cell.text()
-        e = html.escape
-        out = [f"<h3>{e(key)}</h3>"]
-        for m in self.messages_by_sender.get(key, []):
-            when = local_time(m["sent_at_utc"], self.tz) or e(m["sent_at_raw"])
-            flags = f' <font color="#a15c00">[{", ".join(m["flags"])}]</font>' if m["flags"] else ""
-            out.append(
-                f'<p><font color="#666" title="{utc_tooltip(m["sent_at_utc"])}">{when}'
-                f"</font> · {e(m['platform'])} · {e(m['thread_title'] or '')}{flags}<br>"
-                f"{e(m['text']) or '<i>' + e(m['kind']) + '</i>'}</p>"
-            )
-        self.messages.setHtml("".join(out))
+        self.title.setText(f"Messages sent by {account['id']} ({account['messages']:,})")
+        self.messages.show_messages(self.case, self.tz, M.sender_key == account["id"])
+
+
+class PeopleScreen(QWidget):
+    """Accounts (and, with the alias core, suggested links and groups)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        self.accounts = AccountsPane()
+        layout.addWidget(self.accounts)
