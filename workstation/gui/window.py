@@ -27,13 +27,13 @@ from chain_of_custody.errors import ExaminerKeyError
 from chain_of_custody.keys import Signer
 from chain_of_custody.ledger import NewEntry
 from chain_of_custody.verify import VerifyReport, record_verification, verify_case
-from workstation import queries
 from workstation.gui.lane import Job, Lane
 from workstation.gui.screens.cases import CasesScreen
 from workstation.gui.screens.evidence import EvidenceScreen
 from workstation.gui.screens.ingest import IngestScreen
 from workstation.gui.screens.ledger import LedgerScreen
 from workstation.gui.screens.people import PeopleScreen
+from workstation.gui.session import Session
 from workstation.ingest import IngestCancelled, IngestOptions, IngestSummary, ingest_paths
 
 SCREENS = ["Cases", "Ingest", "Evidence", "People", "Ledger"]
@@ -299,16 +299,15 @@ class MainWindow(QMainWindow):
         self.lane.submit(Job("Ledger size", lambda: self._ledger_size(case), on_done=done))
 
     def _load_people(self) -> None:
-        case, tz = self.case, self.tz
-        if case is None:
-            return
-        self.lane.submit(
-            Job(
-                "Load accounts",
-                lambda: list(queries.iter_accounts(case)),
-                on_done=lambda accounts: self.people.accounts.show_accounts(case, accounts, tz),
-            )
-        )
+        session = self.session()
+        if session is not None:
+            self.people.load(session)
+
+    def session(self) -> Session | None:
+        """The open case as the screens act on it."""
+        if self.case is None:
+            return None
+        return Session(self.lane, self.case, self.signer, self.tz, self.refresh)
 
     def wait_idle(self, app: Any, timeout_s: float = 60.0) -> None:
         """Process events until the lane is idle (tours and tests)."""

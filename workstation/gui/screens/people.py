@@ -1,15 +1,20 @@
-"""People: the accounts seen in the evidence, and each account's messages one click away
-(read from the database when the account is chosen, never all held in memory)."""
+"""People and aliases: the accounts seen in the evidence, each account's messages one click
+away (read from the database when chosen, never all held in memory), suggested alias
+links and alias groups."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from chain_of_custody.case import Case
+from workstation import aliases, queries
+from workstation.aliases import AliasReport
+from workstation.gui.screens.aliases import GroupsPane, LinksPane
 from workstation.gui.screens.messages import M, MessagesView
+from workstation.gui.session import Session
 from workstation.gui.views import ReadOnlyTable, RecordsModel
 
 HEADERS = ["Account", "Platform", "Names seen", "Phone (E.164)", "Email", "Messages"]
@@ -79,10 +84,31 @@ class AccountsPane(QWidget):
 
 
 class PeopleScreen(QWidget):
-    """Accounts (and, with the alias core, suggested links and groups)."""
+    """Accounts, suggested alias links and alias groups, in tabs."""
 
     def __init__(self) -> None:
         super().__init__()
         layout = QVBoxLayout(self)
+        self.tabs = QTabWidget()
         self.accounts = AccountsPane()
-        layout.addWidget(self.accounts)
+        self.links = LinksPane()
+        self.groups = GroupsPane()
+        self.tabs.addTab(self.accounts, "Accounts")
+        self.tabs.addTab(self.links, "Suggested links")
+        self.tabs.addTab(self.groups, "Groups")
+        layout.addWidget(self.tabs)
+
+    def load(self, session: Session) -> None:
+        """Read the accounts and the alias analysis on the lane, then show them."""
+        case = session.case
+
+        def work() -> tuple[list[dict[str, Any]], AliasReport]:
+            return list(queries.iter_accounts(case)), aliases.analyse(case)
+
+        def done(result: tuple[list[dict[str, Any]], AliasReport]) -> None:
+            accounts, report = result
+            self.accounts.show_accounts(case, accounts, session.tz)
+            self.links.show_report(session, report)
+            self.groups.show_groups(session, report.groups)
+
+        session.run("Load accounts and aliases", work, on_done=done)
