@@ -23,6 +23,7 @@ __all__ = [
     "HASH_SIZE",
     "MalformedProof",
     "MerkleError",
+    "MerklePeaks",
     "MerkleTree",
     "ProofVerificationFailed",
     "leaf_hash",
@@ -111,24 +112,47 @@ def root_of(leaf_hashes: Sequence[bytes]) -> bytes:
         TypeError: If a leaf hash is not bytes-like.
         ValueError: If a leaf hash is not 32 bytes long.
     """
-    # Stack of (level, hash) for the complete subtrees seen so far, strictly decreasing in
-    # level from bottom to top; two equal levels on top always merge into one a level higher.
-    stack: list[tuple[int, bytes]] = []
+    peaks = MerklePeaks()
     for position, raw in enumerate(leaf_hashes):
-        level, digest = 0, _checked_leaf(raw, position)
+        peaks.append(_checked_leaf(raw, position))
+    return peaks.root()
+
+
+class MerklePeaks:
+    """The root of a growing leaf sequence in O(log n) memory: only the peaks are kept.
+
+    The peaks are the complete subtrees covering the leaves so far, one per set bit of
+    the size, strictly decreasing in level; two equal levels on top always merge into one
+    a level higher. The state is small and picklable, so a producer in another process can
+    send it along with its records and the receiver knows the root of what it received.
+    """
+
+    __slots__ = ("peaks", "size")
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.peaks: list[tuple[int, bytes]] = []  # (level, hash), bottom first
+
+    def append(self, leaf_hash: bytes) -> None:
+        """Add one leaf hash (32 bytes, already ``leaf_hash``-ed; the caller checks it)."""
+        level, digest = 0, leaf_hash
+        stack = self.peaks
         while stack and stack[-1][0] == level:
-            _, left = stack.pop()
-            digest = node_hash(left, digest)
+            digest = hashlib.sha256(_NODE_PREFIX + stack.pop()[1] + digest).digest()
             level += 1
         stack.append((level, digest))
-    if not stack:
-        return EMPTY_ROOT
-    # The leftover peaks are exactly the RFC 6962 "largest power of two" splits, so folding
-    # them from the right reproduces MTH for sizes that are not a power of two.
-    digest = stack[-1][1]
-    for _, left in reversed(stack[:-1]):
-        digest = node_hash(left, digest)
-    return digest
+        self.size += 1
+
+    def root(self) -> bytes:
+        """The RFC 6962 Merkle Tree Hash of the leaves so far; ``EMPTY_ROOT`` when none."""
+        if not self.peaks:
+            return EMPTY_ROOT
+        # The leftover peaks are exactly the RFC 6962 "largest power of two" splits, so
+        # folding them from the right reproduces MTH for sizes that are not a power of two.
+        digest = self.peaks[-1][1]
+        for _, left in reversed(self.peaks[:-1]):
+            digest = node_hash(left, digest)
+        return digest
 
 
 def _largest_power_of_two_below(n: int) -> int:

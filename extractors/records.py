@@ -8,7 +8,9 @@ recomputed by anyone. No floats: coordinates are decimal strings.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field, fields
+from json.encoder import encode_basestring
 from typing import Any, ClassVar
 
 
@@ -211,3 +213,92 @@ def record_to_canonical(record: Record) -> dict[str, Any]:
             continue
         out[name] = value
     return out
+
+
+# The canonical JSON text of a record, written directly: at a million records per item the
+# dict of ``record_to_canonical`` and a general encoder cost more than parsing the evidence.
+# The bytes are exactly ``canonical_bytes(record_to_canonical(record))`` (tested, including
+# hypothesis): keys sorted, no whitespace, UTF-8, strings escaped as ``json.dumps`` with
+# ``ensure_ascii=False`` escapes them (the same C function).
+
+_TYPE_KEY = "type"
+_PLANS: dict[type[Record], tuple[tuple[str, str], ...] | None] = {}
+
+
+def _json_value(value: Any) -> str:
+    """Canonical JSON of one field value (any type ``record_to_canonical`` would keep)."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is tuple and all(type(v) is str for v in value):
+        return "[" + ",".join(map(encode_basestring, value)) + "]"
+    if isinstance(value, tuple):
+        value = list(value)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _locator_json(locator: Locator) -> str:
+    values = locator.__dict__
+    sha256, path = values["item_sha256"], values["path"]
+    if type(sha256) is not str or type(path) is not str:
+        return _json_value({k: v for k, v in values.items() if v is not None})
+    out = '{"item_sha256":' + encode_basestring(sha256)
+    if (line := values["line"]) is not None:
+        out += ',"line":' + _json_value(line)
+    if (offset := values["offset"]) is not None:
+        out += ',"offset":' + _json_value(offset)
+    out += ',"path":' + encode_basestring(path)
+    if (pointer := values["pointer"]) is not None:
+        out += ',"pointer":' + _json_value(pointer)
+    return out + "}"
+
+
+def _plan(kind: type[Record]) -> tuple[tuple[str, str], ...] | None:
+    """(field name, '"key":') in canonical key order; None for records holding bytes."""
+    if kind not in _PLANS:
+        names = field_names(kind)
+        if any("bytes" in str(f.type) for f in fields(kind)):
+            _PLANS[kind] = None  # bytes become name_sha256/name_size: the general path
+        else:
+            keys = sorted([*names, _TYPE_KEY])
+            _PLANS[kind] = tuple((k, encode_basestring(k) + ":") for k in keys)
+    return _PLANS[kind]
+
+
+def canonical_json(record: Record) -> bytes:
+    """The record's canonical JSON bytes, what its Merkle leaf hashes.
+
+    Equal to ``canonical_bytes(record_to_canonical(record))``; faster, with no dict.
+    """
+    plan = _plan(type(record))
+    if plan is None:
+        return json.dumps(
+            record_to_canonical(record), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode("utf-8")
+    values = record.__dict__
+    parts: list[str] = []
+    add = parts.append
+    encode = encode_basestring
+    for name, key in plan:
+        if name is _TYPE_KEY:
+            add(key + encode(record.record_type))
+            continue
+        value = values[name]
+        if value is None:
+            continue
+        kind = type(value)
+        if kind is str:
+            add(key + encode(value))
+        elif kind is bool:
+            add(key + ("true" if value else "false"))
+        elif kind is tuple and not value:
+            add(key + "[]")
+        elif name == "locator":
+            add(key + _locator_json(value))
+        else:
+            add(key + _json_value(value))
+    return ("{" + ",".join(parts) + "}").encode("utf-8")

@@ -2,8 +2,9 @@
 
 Parsing is pure Python and so is recording (canonical JSON, SHA-256, rows): in one process
 they take turns on one core. For a large item the extractor runs in a forked child that
-sends its records, in order and in batches, through a pipe; the parent hashes and stores
-them meanwhile. The order, and so the Merkle root, is exactly that of an in-process run.
+also hashes and shapes its records, and sends them, in order and in batches, through a
+pipe; the parent only stores them meanwhile. The order, and so the Merkle root, is exactly
+that of an in-process run.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ T = TypeVar("T")
 
 #: Items smaller than this are extracted in-process: a fork costs more than it saves.
 WORKER_MIN_BYTES = 2 << 20
-BATCH = 1000
 
 
 class ExtractorFailed(Exception):
@@ -36,33 +36,24 @@ def use_worker(source: Source) -> bool:
 
 
 def _child(produce: Callable[[], Iterator[T]], out: Connection) -> None:
-    batch: list[T] = []
     try:
-        for record in produce():
-            batch.append(record)
-            if len(batch) >= BATCH:
-                out.send(("records", batch))
-                batch = []
-        if batch:
-            out.send(("records", batch))
+        for batch in produce():
+            out.send(("batch", batch))
         out.send(("done", None))
     except BaseException as exc:  # reported to the parent, which records it
-        if batch:
-            out.send(("records", batch))  # what was found before the failure is kept
         out.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
         out.close()
 
 
-def records_in_worker(
-    produce: Callable[[], Iterator[T]], cancelled: Callable[[], bool]
-) -> Iterator[T]:
+def run_in_worker(produce: Callable[[], Iterator[T]], cancelled: Callable[[], bool]) -> Iterator[T]:
     """What ``produce()`` yields, computed in a forked child, in the same order.
 
-    ``produce`` runs the extractor and prepares its records (hashes, rows) in the child.
+    ``produce`` runs the extractor and shapes its records in the child; what it yields
+    (batches of records) is sent to the parent one by one.
 
     Raises:
-        ExtractorFailed: the extractor raised (or the child died) part-way; the records
+        ExtractorFailed: the extractor raised (or the child died) part-way; the batches
             yielded before stay valid.
         ExtractionCancelled: the examiner cancelled.
     """
@@ -82,8 +73,8 @@ def records_in_worker(
                 raise ExtractorFailed(
                     f"extractor process ended without finishing (exit code {child.exitcode})"
                 ) from exc
-            if kind == "records":
-                yield from payload
+            if kind == "batch":
+                yield payload
             elif kind == "done":
                 return
             else:

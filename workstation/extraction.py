@@ -9,18 +9,19 @@ the entry says ``status: failed`` and the error is a warning on the item.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import operator
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from json.encoder import encode_basestring
+from typing import Any, BinaryIO, NamedTuple
 
 import sqlalchemy as sa
 
 from chain_of_custody import db, merkle
 from chain_of_custody.acquire import Acquisition, mime_of
-from chain_of_custody.canonical import canonical_bytes
 from chain_of_custody.case import T_ITEM, Case, CaseWriter, ItemWarningNote
 from chain_of_custody.keys import Signer
 from chain_of_custody.ledger import NewEntry
@@ -42,10 +43,11 @@ from extractors.records import (
     ImageMeta,
     Message,
     Record,
-    record_to_canonical,
+    canonical_json,
+    field_names,
 )
 from extractors.timeutil import sort_key
-from workstation.extract_worker import ExtractorFailed, records_in_worker, use_worker
+from workstation.extract_worker import ExtractorFailed, run_in_worker, use_worker
 
 T_EXTRACTION = Extraction.__table__  # type: ignore[attr-defined]
 TABLES: dict[type[Record], Any] = {
@@ -54,7 +56,8 @@ TABLES: dict[type[Record], Any] = {
     Call: CallRecord.__table__,  # type: ignore[attr-defined]
     ImageMeta: ImageMetaRecord.__table__,  # type: ignore[attr-defined]
 }
-CHUNK_ROWS = 2000
+#: Records per batch: rows go to the database one executemany per table and batch.
+BATCH_RECORDS = 2000
 _JSON_LISTS = {
     "recipients",
     "flags",
@@ -77,94 +80,150 @@ class ExtractionSummary:
     derived: int = 0
 
 
-class _Pending:
-    """Rows of one record table waiting to be inserted, as tuples in column order.
+class _Table:
+    """One record table for one extraction: its INSERT and how a record becomes a row tuple.
 
-    Inserted with the driver's executemany: at hundreds of thousands of records per item,
-    building and compiling a statement per row costs more than parsing the evidence.
+    Rows are tuples in column order, inserted with the driver's executemany: at hundreds of
+    thousands of records per item, building a dict or compiling a statement per row costs
+    more than parsing the evidence. A row holds the extraction's ids, the ordinal, the
+    locator as columns, every record field with a table column (lists as JSON text) and the
+    derived columns (``account_key``, ``sent_at_sort``).
     """
 
-    def __init__(self, table: Any, dialect: str) -> None:
-        self.columns = [c.name for c in table.columns if c.name != "id"]
+    def __init__(self, kind: type[Record], table: Any, base: dict[str, Any], dialect: str):
+        columns = [c.name for c in table.columns if c.name != "id"]
         mark = "?" if dialect == "sqlite" else "%s"
+        self.name: str = table.name
         self.sql = (
-            f"INSERT INTO {table.name} ({', '.join(self.columns)}) "
-            f"VALUES ({', '.join([mark] * len(self.columns))})"
+            f"INSERT INTO {table.name} ({', '.join(columns)}) "
+            f"VALUES ({', '.join([mark] * len(columns))})"
         )
-        self.rows: list[tuple[Any, ...]] = []
+        self._base = (*base.values(),)
+        record_fields = [n for n in field_names(kind) if n != "locator" and n in columns]
+        self._derived = [n for n in _DERIVED if n in columns and issubclass(kind, _DERIVED[n])]
+        natural = [*base, "ordinal", *_LOCATOR_COLUMNS, *record_fields, *self._derived]
+        missing = [c for c in columns if c not in natural]
+        if missing:
+            raise KeyError(f"{table.name}: no value for column(s) {', '.join(missing)}")
+        self._fields = operator.itemgetter(*record_fields, "locator")
+        self._lists = [i for i, n in enumerate(record_fields) if n in _JSON_LISTS]
+        order = [natural.index(c) for c in columns]
+        self._order = None if order == list(range(len(natural))) else operator.itemgetter(*order)
         self._no_nul = dialect == "postgresql"
-        self._values = operator.itemgetter(*self.columns)
 
-    def values(self, row: dict[str, Any]) -> tuple[Any, ...]:
-        """The row as a tuple in this table's column order."""
-        values: tuple[Any, ...] = self._values(row)
+    def row(self, record: Record, ordinal: int) -> tuple[Any, ...]:
+        """The database row of a record, in this table's column order."""
+        values: Any = self._fields(record.__dict__)
+        loc = values[-1].__dict__
+        values = values[:-1]
+        if self._lists:
+            values = list(values)
+            for i in self._lists:
+                values[i] = _json_list(values[i])
+        derived = [_DERIVED_VALUE[n](record) for n in self._derived]
+        row: tuple[Any, ...] = (
+            *self._base,
+            ordinal,
+            loc["item_sha256"],
+            loc["path"],
+            loc["line"],
+            loc["offset"],
+            loc["pointer"],
+            *values,
+            *derived,
+        )
+        if self._order is not None:
+            row = self._order(row)
         if self._no_nul:
             # PostgreSQL text cannot hold NUL; show it as U+2400 in the database view. The
             # record's canonical form (and the Merkle root in the ledger) keeps the NUL.
-            values = tuple(v.replace("\x00", "\u2400") if isinstance(v, str) else v for v in values)
-        return values
+            row = tuple(v.replace("\x00", "\u2400") if isinstance(v, str) else v for v in row)
+        return row
 
 
-#: (leaf hash, record type when it has a table, row tuple — or the record itself otherwise)
-Prepared = tuple[bytes, type[Record] | None, Any]
-
-
-def prepare_records(
-    records: Iterator[Record], base: dict[str, Any], tables: dict[type[Record], _Pending]
-) -> Iterator[Prepared]:
-    """Hash and shape each record for the ledger and the database, in order.
-
-    The same function runs in-process or in the extraction worker, so both give the same
-    rows and the same Merkle root.
-    """
-    for ordinal, record in enumerate(records):
-        leaf = record_leaf(record)
-        kind = type(record)
-        table = tables.get(kind)
-        if table is not None:
-            yield leaf, kind, table.values(record_row(record, base, ordinal))
-        elif isinstance(record, ExtractWarning | DerivedFile):
-            yield leaf, None, record
-        else:
-            raise TypeError(f"unknown record type {kind.__name__}")
-
-
+_LOCATOR_COLUMNS = ("loc_sha256", "loc_path", "loc_line", "loc_offset", "loc_pointer")
+_DERIVED: dict[str, type[Record]] = {"account_key": Account, "sent_at_sort": Message}
+_DERIVED_VALUE: dict[str, Callable[[Any], Any]] = {
+    "account_key": lambda r: r.key,
+    "sent_at_sort": lambda r: sort_key(r.sent_at_utc),
+}
 _EMPTY_LIST = "[]"
 
 
-def record_row(record: Record, base: dict[str, Any], ordinal: int) -> dict[str, Any]:
-    """The database row of a record (lists as JSON text, locator as columns)."""
-    row: dict[str, Any] = dict(base, ordinal=ordinal)
-    loc = record.locator
-    row.update(
-        loc_sha256=loc.item_sha256,
-        loc_path=loc.path,
-        loc_line=loc.line,
-        loc_offset=loc.offset,
-        loc_pointer=loc.pointer,
-    )
-    for name, value in record.__dict__.items():
-        if name == "locator":
-            continue
-        if name in _JSON_LISTS:
-            value = json.dumps(list(value), ensure_ascii=False) if value else _EMPTY_LIST
-        row[name] = value
-    if isinstance(record, Account):
-        row["account_key"] = record.key
-    elif isinstance(record, Message):
-        row["sent_at_sort"] = sort_key(record.sent_at_utc)
-    return row
+def _json_list(value: Any) -> str:
+    """A list field as the database keeps it: ``json.dumps(list(value), ensure_ascii=False)``."""
+    if not value:
+        return _EMPTY_LIST
+    if all(type(v) is str for v in value):
+        return "[" + ", ".join(map(encode_basestring, value)) + "]"
+    return json.dumps(list(value), ensure_ascii=False)
+
+
+def record_tables(base: dict[str, Any], dialect: str) -> dict[type[Record], _Table]:
+    """The tables of one extraction (``base``: case, extraction and item ids), by record type."""
+    return {kind: _Table(kind, table, base, dialect) for kind, table in TABLES.items()}
+
+
+class Batch(NamedTuple):
+    """Consecutive records shaped for storage, and the Merkle state after the last of them.
+
+    ``rows`` holds row tuples by table name; ``notes`` the warnings and embedded files, in
+    order; ``size`` and ``peaks`` are the record count and ``MerklePeaks`` state so far.
+    """
+
+    rows: dict[str, list[tuple[Any, ...]]]
+    notes: list[ExtractWarning | DerivedFile]
+    size: int
+    peaks: tuple[tuple[int, bytes], ...]
+
+
+def shaped_batches(
+    records: Iterator[Record], tables: dict[type[Record], _Table], size: int = BATCH_RECORDS
+) -> Iterator[Batch]:
+    """Hash and shape the records for the ledger and the database, in order, in batches.
+
+    The same function runs in-process or in the extraction worker, so both give the same
+    rows and the same Merkle root. When the extractor (or shaping) raises, the records
+    before the failure are yielded as a last batch, then the exception propagates.
+    """
+    peaks = merkle.MerklePeaks()
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    notes: list[ExtractWarning | DerivedFile] = []
+    sha256 = hashlib.sha256
+    try:
+        for ordinal, record in enumerate(records):
+            peaks.append(sha256(b"\x00" + canonical_json(record)).digest())
+            table = tables.get(type(record))
+            if table is not None:
+                rows.setdefault(table.name, []).append(table.row(record, ordinal))
+            elif isinstance(record, ExtractWarning | DerivedFile):
+                notes.append(record)
+            else:
+                raise TypeError(f"unknown record type {type(record).__name__}")
+            if peaks.size % size == 0:
+                yield Batch(rows, notes, peaks.size, tuple(peaks.peaks))
+                rows, notes = {}, []
+    except ExtractionCancelled:
+        raise
+    except Exception:
+        if rows or notes:
+            yield Batch(rows, notes, peaks.size, tuple(peaks.peaks))
+        raise
+    if rows or notes:
+        yield Batch(rows, notes, peaks.size, tuple(peaks.peaks))
 
 
 def record_leaf(record: Record) -> bytes:
     """RFC 6962 leaf hash of the record's canonical JSON."""
-    return merkle.leaf_hash(canonical_bytes(record_to_canonical(record)))
+    return merkle.leaf_hash(canonical_json(record))
 
 
 def records_root(records: Iterator[Record]) -> tuple[str, int]:
     """Merkle root (hex) and count of a record sequence: what ``item.extracted`` states."""
-    tree = merkle.MerkleTree(record_leaf(r) for r in records)
-    return tree.root().hex(), tree.size
+    peaks = merkle.MerklePeaks()
+    for record in records:
+        peaks.append(record_leaf(record))
+    return peaks.root().hex(), peaks.size
 
 
 class ItemExtractor:
@@ -207,13 +266,13 @@ class ItemExtractor:
         ctx = Context(tz=self.tz, cancelled=self.cancelled)
         extraction_id = str(uuid.uuid4())
         base = {"case_id": self.case.case_id, "extraction_id": extraction_id, "item_id": item.id}
-        tree = merkle.MerkleTree()
-        dialect = self.case.engine.dialect.name
-        pending = {kind: _Pending(table, dialect) for kind, table in TABLES.items()}
+        tables = record_tables(base, self.case.engine.dialect.name)
+        sql = {t.name: t.sql for t in tables.values()}
         derived: list[Acquisition] = []
         warnings: list[str] = []
         status, error = "complete", None
         label = registry.label(extractor)
+        found = merkle.MerklePeaks()
         try:
             with self.case.writing(self.signer) as writer:
                 # The extraction row goes first so record rows can reference it.
@@ -232,24 +291,25 @@ class ItemExtractor:
                     },
                 )
                 try:
-                    prepared: Iterator[Prepared]
+                    batches: Iterator[Batch]
                     if use_worker(source):
-                        prepared = records_in_worker(
-                            lambda: prepare_records(
-                                extractor.extract(source, Context(tz=self.tz)), base, pending
+                        batches = run_in_worker(
+                            lambda: shaped_batches(
+                                extractor.extract(source, Context(tz=self.tz)), tables
                             ),
                             self.cancelled,
                         )
                     else:
-                        prepared = prepare_records(extractor.extract(source, ctx), base, pending)
-                    for leaf, kind, payload in prepared:
-                        tree.append(leaf)
-                        if kind is not None:
-                            self._queue(writer, pending, kind, payload)
-                        elif isinstance(payload, ExtractWarning):
-                            warnings.append(_warning_text(payload))
-                        else:
-                            derived.append(self._stage_derived(item, payload, label))
+                        batches = shaped_batches(extractor.extract(source, ctx), tables)
+                    for batch in batches:
+                        for name, rows in batch.rows.items():
+                            writer.conn.exec_driver_sql(sql[name], rows)
+                        for note in batch.notes:
+                            if isinstance(note, ExtractWarning):
+                                warnings.append(_warning_text(note))
+                            else:
+                                derived.append(self._stage_derived(item, note, label))
+                        found.size, found.peaks = batch.size, list(batch.peaks)
                 except ExtractionCancelled:
                     raise
                 except Exception as exc:  # recorded, with what was found kept
@@ -260,12 +320,10 @@ class ItemExtractor:
                         else (f"{type(exc).__name__}: {exc}")
                     )
                     warnings.append(
-                        f"{source.path}: {label} stopped after {tree.size} records: {error}"
+                        f"{source.path}: {label} stopped after {found.size} records: {error}"
                     )
-                for table in pending:
-                    self._flush(writer, pending, table)
                 self._finish(
-                    writer, item, extractor, extraction_id, tree, warnings, derived, status, error
+                    writer, item, extractor, extraction_id, found, warnings, derived, status, error
                 )
         except BaseException:
             for acq in derived:
@@ -273,29 +331,9 @@ class ItemExtractor:
             raise
         self.case.store.finalise(a.staged for a in derived)
         summary.extractions += 1
-        summary.records += tree.size
+        summary.records += found.size
         summary.derived += len(derived)
         summary.warnings.extend(warnings)
-
-    def _queue(
-        self,
-        writer: CaseWriter,
-        pending: dict[type[Record], _Pending],
-        kind: type[Record],
-        row: tuple[Any, ...],
-    ) -> None:
-        pending[kind].rows.append(row)
-        if len(pending[kind].rows) >= CHUNK_ROWS:
-            self._flush(writer, pending, kind)
-
-    @staticmethod
-    def _flush(
-        writer: CaseWriter, pending: dict[type[Record], _Pending], kind: type[Record]
-    ) -> None:
-        batch = pending[kind]
-        if batch.rows:
-            writer.conn.exec_driver_sql(batch.sql, batch.rows)
-            batch.rows = []
 
     def _stage_derived(self, item: Any, record: DerivedFile, label: str) -> Acquisition:
         staged = self.case.store.stage(iter([record.data]))
@@ -320,7 +358,7 @@ class ItemExtractor:
         item: Any,
         extractor: Extractor,
         extraction_id: str,
-        tree: merkle.MerkleTree,
+        found: merkle.MerklePeaks,
         warnings: list[str],
         derived: list[Acquisition],
         status: str,
@@ -330,9 +368,9 @@ class ItemExtractor:
             "item_id": item.id,
             "extractor": registry.label(extractor),
             "status": status,
-            "records": tree.size,
+            "records": found.size,
             "warnings": len(warnings),
-            "merkle_root": tree.root().hex(),
+            "merkle_root": found.root().hex(),
             "derived_items": len(derived),
             "tz": self.tz,
         }
@@ -348,9 +386,9 @@ class ItemExtractor:
             .where(T_EXTRACTION.c.id == extraction_id)
             .values(
                 status=status,
-                record_count=tree.size,
+                record_count=found.size,
                 warning_count=len(warnings),
-                merkle_root=tree.root().hex(),
+                merkle_root=found.root().hex(),
                 ledger_seq=made[0].seq,
             )
         )
