@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -49,7 +50,12 @@ def run_tour(case_dir: Path, out_dir: Path) -> list[Path]:
         if name == "Evidence":
             _select_interesting_item(window)
         if name == "People":
-            window.people.accounts.table.selectRow(_busiest_account_row(window))
+            window.people.tabs.setCurrentIndex(1)
+            window.people.links.table.selectRow(0)
+        if name == "Timeline" and window.timeline.chart.weeks:
+            busiest = max(range(len(window.timeline.chart.weeks)), key=_week_size(window))
+            window.timeline.chart.chosen = busiest
+            window.timeline.show_week(busiest)
         window.wait_idle(app)
         path = out_dir / f"{index + 1:02d}-{name.lower()}.png"
         window.grab().save(str(path))
@@ -73,7 +79,6 @@ def _select_interesting_item(window: MainWindow) -> None:
     window.evidence.table.selectRow(best)
 
 
-def _busiest_account_row(window: MainWindow) -> int:
-    model = window.people.accounts.model
-    counts = [int(model.source(r)["messages"]) for r in range(model.rowCount())]
-    return counts.index(max(counts)) if counts else 0
+def _week_size(window: MainWindow) -> Callable[[int], int]:
+    weeks = window.timeline.chart.weeks
+    return lambda i: weeks[i].messages + weeks[i].calls

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
@@ -27,16 +28,25 @@ from chain_of_custody.errors import ExaminerKeyError
 from chain_of_custody.keys import Signer
 from chain_of_custody.ledger import NewEntry
 from chain_of_custody.verify import VerifyReport, record_verification, verify_case
+from workstation.gui.chrome import (
+    Shortcut,
+    install_shortcuts,
+    restore_layout,
+    save_layout,
+    show_shortcuts,
+)
 from workstation.gui.lane import Job, Lane
 from workstation.gui.screens.cases import CasesScreen
 from workstation.gui.screens.evidence import EvidenceScreen
+from workstation.gui.screens.exhibits import ExhibitsScreen
 from workstation.gui.screens.ingest import IngestScreen
 from workstation.gui.screens.ledger import LedgerScreen
 from workstation.gui.screens.people import PeopleScreen
+from workstation.gui.screens.timeline import TimelineScreen
 from workstation.gui.session import Session
 from workstation.ingest import IngestCancelled, IngestOptions, IngestSummary, ingest_paths
 
-SCREENS = ["Cases", "Ingest", "Evidence", "People", "Ledger"]
+SCREENS = ["Cases", "Ingest", "Evidence", "People", "Timeline", "Exhibits", "Ledger"]
 BADGE = "padding: 2px 8px; border-radius: 4px; color: white; background: {};"
 
 
@@ -67,8 +77,18 @@ class MainWindow(QMainWindow):
         self.ingest = IngestScreen()
         self.evidence = EvidenceScreen()
         self.people = PeopleScreen()
+        self.timeline = TimelineScreen()
+        self.exhibits = ExhibitsScreen(self._evidence_selection)
         self.ledger = LedgerScreen()
-        for screen in (self.cases, self.ingest, self.evidence, self.people, self.ledger):
+        for screen in (
+            self.cases,
+            self.ingest,
+            self.evidence,
+            self.people,
+            self.timeline,
+            self.exhibits,
+            self.ledger,
+        ):
             self.stack.addWidget(screen)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
         central = QWidget()
@@ -90,41 +110,53 @@ class MainWindow(QMainWindow):
         self.cases.open_requested.connect(self.open_case)
         self.ingest.start_requested.connect(self.start_ingest)
         self.ledger.verify_requested.connect(self.verify)
-        self._shortcuts()
-        self.nav.setCurrentRow(0)
-        geometry = self.settings.value("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1400, 860)
+        self.shortcut_actions = install_shortcuts(self, self._shortcuts())
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction("Keyboard &shortcuts", self.show_shortcuts, QKeySequence("F1"))
+        self.nav.setCurrentRow(restore_layout(self, self.settings))
 
     # --- chrome ----------------------------------------------------------------------
 
-    def _shortcuts(self) -> None:
-        for text, key, slot in (
-            ("Cases", "Ctrl+1", lambda: self.nav.setCurrentRow(0)),
-            ("Ingest", "Ctrl+2", lambda: self.nav.setCurrentRow(1)),
-            ("Evidence", "Ctrl+3", lambda: self.nav.setCurrentRow(2)),
-            ("People", "Ctrl+4", lambda: self.nav.setCurrentRow(3)),
-            ("Ledger", "Ctrl+5", lambda: self.nav.setCurrentRow(4)),
-            ("Filter evidence", "Ctrl+F", self._focus_filter),
-            ("Refresh", "F5", self.refresh),
-        ):
-            action = QAction(text, self)
-            action.setShortcut(QKeySequence(key))
-            action.triggered.connect(slot)
-            self.addAction(action)
+    def _shortcuts(self) -> list[Shortcut]:
+        def go(row: int) -> Callable[[], None]:
+            return lambda: self.nav.setCurrentRow(row)
+
+        screens: list[Shortcut] = [
+            (f"Show {name}", f"Ctrl+{n + 1}", go(n)) for n, name in enumerate(SCREENS)
+        ]
+        return [
+            *screens,
+            ("Filter the table on show (Evidence)", "Ctrl+F", self._focus_filter),
+            ("Open a case folder", "Ctrl+O", self.cases.choose_existing),
+            ("Refresh every screen", "F5", self.refresh),
+        ]
+
+    def show_shortcuts(self) -> None:
+        """Help > Shortcuts: every key, the window's and the screens'."""
+        self._shortcuts_box = show_shortcuts(self, self.shortcut_actions)
 
     def _focus_filter(self) -> None:
         self.nav.setCurrentRow(2)
-        self.evidence.filter.setFocus()
+        self.evidence.focus_filter()
+
+    def _evidence_selection(self, kind: str) -> tuple[str, list[str], str] | None:
+        """What the Evidence screen has selected, as an exhibit of ``kind`` would take it."""
+        if kind == "item":
+            item = self.evidence.selected_item()
+            return None if item is None else ("item", [item[0]], f"item {item[1]}")
+        ids = self.evidence.messages.selected_ids()
+        if not ids:
+            return None
+        if kind == "thread":  # message ids here; the job looks up their threads
+            return "thread", [str(i) for i in ids], f"the thread of message {ids[0]}"
+        return "messages", [str(i) for i in ids], f"{len(ids)} selected messages"
 
     def _set_badge(self, ok: bool, text: str) -> None:
         self.badge.setText(text)
         self.badge.setStyleSheet(BADGE.format("#1b7f3b" if ok else "#8a8f98"))
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.settings.setValue("geometry", self.saveGeometry())
+        save_layout(self, self.settings, self.nav.currentRow())
         self.lane.shutdown()
         if self.case is not None:
             self.case.close()
@@ -206,7 +238,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Evidence workstation — {info['urn']} {info['title']}")
         self.evidence.load(case, self.tz)
         self.ledger.load(case, self.tz)
-        self._load_people()
+        self._load_screens()
         self._update_badge()
         self.nav.setCurrentRow(2)
 
@@ -261,7 +293,7 @@ class MainWindow(QMainWindow):
         case, signer = self.case, self.signer
 
         def work() -> tuple[VerifyReport, int]:
-            report = verify_case(case)
+            report = verify_case(case, progress=self.ledger.progress)
             if signer is not None:
                 record_verification(case, signer, report)
             return report, self._ledger_size(case)
@@ -284,7 +316,7 @@ class MainWindow(QMainWindow):
             return
         self.evidence.refresh()
         self.ledger.refresh()
-        self._load_people()
+        self._load_screens()
         self._update_badge()
 
     def _update_badge(self) -> None:
@@ -298,10 +330,12 @@ class MainWindow(QMainWindow):
 
         self.lane.submit(Job("Ledger size", lambda: self._ledger_size(case), on_done=done))
 
-    def _load_people(self) -> None:
+    def _load_screens(self) -> None:
         session = self.session()
         if session is not None:
             self.people.load(session)
+            self.timeline.load(session)
+            self.exhibits.load(session)
 
     def session(self) -> Session | None:
         """The open case as the screens act on it."""

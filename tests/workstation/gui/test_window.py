@@ -104,7 +104,9 @@ def test_tour_saves_a_png_per_screen(tmp_path: Path, qtbot: QtBot) -> None:
         "02-ingest.png",
         "03-evidence.png",
         "04-people.png",
-        "05-ledger.png",
+        "05-timeline.png",
+        "06-exhibits.png",
+        "07-ledger.png",
     ]
     for shot in shots:
         image = QImage(str(shot))

@@ -67,7 +67,7 @@ class CasesScreen(QWidget):
         self.recent.itemActivated.connect(lambda item: self.open_requested.emit(item.text()))
         box.addWidget(self.recent)
         open_button = QPushButton("Open folder…")
-        open_button.clicked.connect(self._choose_existing)
+        open_button.clicked.connect(self.choose_existing)
         box.addWidget(open_button)
 
         layout.addWidget(create, 3)
@@ -94,7 +94,7 @@ class CasesScreen(QWidget):
         if chosen:
             self.folder.setText(chosen)
 
-    def _choose_existing(self) -> None:
+    def choose_existing(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Open a case folder")
         if chosen:
             self.open_requested.emit(chosen)

@@ -137,13 +137,13 @@ class EvidenceScreen(QWidget):
         if self.model is not None and self.case is not None:
             self.model.set_filter(item_filter(text, self.case.engine.dialect.name))
 
-    def selected_item_id(self) -> str | None:
-        """The id of the selected item, if any."""
+    def selected_item(self) -> tuple[str, str] | None:
+        """The SHA-256 and name of the selected item, if any."""
         if self.model is None:
             return None
         rows = self.table.selectionModel().selectedRows()
         record = self.model.row(rows[0].row()) if rows else None
-        return None if record is None else str(record[ITEM_ID_COLUMN])
+        return None if record is None else (str(record[3]), str(record[0]))
 
     def _selected(self, selected: QItemSelection, _old: QItemSelection) -> None:
         if self.model is None or self.case is None or not selected.indexes():

@@ -5,14 +5,13 @@ from __future__ import annotations
 import html
 
 import sqlalchemy as sa
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QLabel,
+    QProgressBar,
     QPushButton,
     QSplitter,
-    QTableView,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -22,7 +21,9 @@ from chain_of_custody.case import Case
 from chain_of_custody.models import LedgerEntry
 from chain_of_custody.verify import VerifyReport
 from workstation.gui.fmt import local_time, utc_tooltip
+from workstation.gui.screens.ingest import ProgressBridge
 from workstation.gui.tables import Column, PagedTableModel, Segment
+from workstation.gui.views import ReadOnlyTable
 
 T_LEDGER = LedgerEntry.__table__  # type: ignore[attr-defined]
 
@@ -43,12 +44,15 @@ class LedgerScreen(QWidget):
         top.addWidget(self.verify_button)
         self.state = QLabel("Not verified in this session.")
         top.addWidget(self.state, 1)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setMaximumWidth(320)
+        top.addWidget(self.bar)
+        self.bridge = ProgressBridge()
+        self.bridge.progressed.connect(self._progress, Qt.ConnectionType.QueuedConnection)
         layout.addLayout(top)
         split = QSplitter()
-        self.table = QTableView()
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table = ReadOnlyTable()
         split.addWidget(self.table)
         self.report = QTextBrowser()
         split.addWidget(self.report)
@@ -84,7 +88,18 @@ class LedgerScreen(QWidget):
         if self.model is not None:
             self.model.refresh()
 
+    def progress(self, stage: str, done: int, total: int) -> None:
+        """Called on the lane by ``verify_case``; shown on the GUI thread."""
+        self.bridge.progressed.emit((stage, done, total))
+
+    def _progress(self, p: tuple[str, int, int]) -> None:
+        stage, done, total = p
+        if total:
+            self.bar.setValue(int(1000 * min(done / total, 1.0)))
+        self.state.setText(f"Verifying: {stage} {done:,} of {total:,}")
+
     def show_report(self, report: VerifyReport) -> None:
+        self.bar.setValue(1000)
         e = html.escape
         if report.ok:
             head = '<h3><font color="#1b7f3b">Verification passed</font></h3>'
