@@ -1,0 +1,182 @@
+"""MG11 – exhibit producer and continuity statement of one examiner (part 2)."""
+
+from __future__ import annotations
+
+from reportlab.lib.units import mm  # type: ignore[import-untyped]
+
+from exports.context import BundleContext, ExaminerView, ExhibitView, ItemView
+from exports.pdf import fmt
+from exports.pdf.common import FILE_TYPES, exhibit_dates, item_rows, native_path, rendered_path
+from exports.pdf.layout import (
+    BODY,
+    FOR_COMPLETION,
+    MONO_SMALL,
+    SMALL_GREY,
+    WIDTH,
+    Column,
+    Writer,
+)
+
+
+def declaration(pages: int) -> str:
+    """Our own wording of the substance of the s.9 CJA 1967 declaration."""
+    return (
+        "Declaration (section 9, Criminal Justice Act 1967). "
+        f"This statement has {pages} page{'s' if pages != 1 else ''}, each signed by me. "
+        "Everything in it is true to the best of my knowledge and belief. I make it knowing "
+        "that, if it is given in evidence, I may be prosecuted if I have wilfully stated in it "
+        "anything I know to be false or do not believe to be true."
+    )
+
+
+def produced_by(ctx: BundleContext, initials: str) -> list[ExhibitView]:
+    return [ex for ex in ctx.exhibits if ex.producer_initials == initials]
+
+
+def statement_makers(ctx: BundleContext) -> list[ExaminerView]:
+    """Examiners who produced an exhibit or acquired an item an exhibit rests on."""
+    involved = {ex.producer_initials for ex in ctx.exhibits}
+    involved |= {it.acquired_by for ex in ctx.exhibits for it in ex.items}
+    makers = [e for e in ctx.examiners if e.initials in involved]
+    return makers or list(ctx.examiners)
+
+
+def _ledger_for(ctx: BundleContext, sha: str) -> list[dict[str, object]]:
+    return [e for e in ctx.ledger.entries if e.get("subject") == sha]
+
+
+def _extractions(ctx: BundleContext, item: ItemView) -> str | None:
+    rows = []
+    for e in _ledger_for(ctx, item.sha256):
+        if e.get("action") != "item.extracted":
+            continue
+        data = e.get("data")
+        d = data if isinstance(data, dict) else {}
+        rows.append(
+            f"{d.get('extractor', '?')}: {d.get('records', '?')} records, Merkle root "
+            f"{str(d.get('merkle_root', '?'))[:16]}…, {fmt.utc_text(str(e.get('at')))} "
+            f"(ledger seq {e.get('seq')})"
+        )
+    if not rows and item.extractors:
+        rows = [f"{x} (entry not in the extract)" for x in item.extractors]
+    return "\n".join(rows) if rows else "none (produced as acquired)"
+
+
+def _transfers(ctx: BundleContext, item: ItemView) -> str:
+    moved = [
+        f"{e.get('action')} at {fmt.utc_text(str(e.get('at')))} (ledger seq {e.get('seq')})"
+        for e in _ledger_for(ctx, item.sha256)
+        if "transfer" in str(e.get("action")) or "moved" in str(e.get("action"))
+    ]
+    if moved:
+        return "\n".join(moved)
+    return "None recorded: the item has stayed in the case's evidence store since acquisition."
+
+
+def _tool(ctx: BundleContext, item: ItemView) -> str:
+    for e in _ledger_for(ctx, item.sha256):
+        data = e.get("data")
+        if e.get("action") == "item.acquired" and isinstance(data, dict) and data.get("tool"):
+            return str(data["tool"])
+    return ctx.tool
+
+
+def write_exhibit_continuity(w: Writer, ctx: BundleContext, ex: ExhibitView) -> None:
+    w.heading(f"Exhibit {ex.ref}: {ex.description}", 3)
+    w.fields(
+        [
+            ("Why I produce it", ex.reason or None),
+            ("Date range covered", exhibit_dates(ex, ctx.local_tz)),
+            ("Reference assigned", fmt.both(ex.assigned_at_utc, ctx.local_tz)),
+            ("Custody ledger entry", f"seq {ex.ledger_seq} (exhibit.assigned)"),
+            ("Printed rendering", rendered_path(ex)),
+        ]
+    )
+    for item in ex.items:
+        rows = item_rows(ctx, item)
+        rows += [
+            ("Acquisition tool", _tool(ctx, item)),
+            ("Extractions run", _extractions(ctx, item)),
+            (
+                "Storage",
+                f"Write-once evidence store of case {ctx.case_id}, addressed by its SHA-256; "
+                f"copy in this bundle: {native_path(ex, item)}",
+            ),
+            ("Transfers", _transfers(ctx, item)),
+        ]
+        w.fields(rows)
+
+
+def write_mg11(w: Writer, ctx: BundleContext, examiner: ExaminerView, pages: int) -> None:
+    """Fill one examiner's statement; `pages` is its page count (known from a first pass)."""
+    w.heading("MG11 · Witness statement (exhibit producer and continuity)", 1)
+    w.para(f"{ctx.title}  ·  URN {ctx.urn}  ·  {FILE_TYPES[ctx.file_type]}", SMALL_GREY)
+    w.fields(
+        [
+            ("Statement of", examiner.name),
+            ("Age", "Over 18"),
+            ("Occupation", None),
+            ("Examiner initials", examiner.initials),
+            ("Signing key id", examiner.key_id),
+            ("Public key", examiner.public_key_openssh),
+        ]
+    )
+    w.box(declaration(pages))
+    w.fields([("Signature", None), ("Date", None)])
+    mine = produced_by(ctx, examiner.initials)
+    w.heading("Statement", 2)
+    w.para(
+        f"I am {examiner.name}. I use the evidence workstation ({ctx.tool}) under the key "
+        f"whose id is {examiner.key_id[:16]}…; the case's custody ledger first records me on "
+        f"{fmt.both(examiner.first_seen_utc, ctx.local_tz)}. Every action I took on the "
+        "items below is an entry in that ledger, signed with my key, and the ledger extract "
+        "in this bundle lets anyone check it.",
+        BODY,
+    )
+    if mine:
+        w.para(f"I produce the following {len(mine)} exhibit(s):", BODY)
+        w.table(
+            [
+                Column("Exhibit", 18 * mm),
+                Column("Description", WIDTH - 98 * mm),
+                Column("SHA-256 of the native original(s)", 80 * mm, MONO_SMALL),
+            ],
+            [(ex.ref, ex.description, "\n".join(i.sha256 for i in ex.items)) for ex in mine],
+        )
+        w.heading("How each exhibit was acquired and kept", 2)
+        for ex in mine:
+            write_exhibit_continuity(w, ctx, ex)
+    else:
+        w.para("I produce no exhibit in this file.", BODY)
+    others = [
+        (ex, it)
+        for ex in ctx.exhibits
+        if ex.producer_initials != examiner.initials
+        for it in ex.items
+        if it.acquired_by == examiner.initials
+    ]
+    if others:
+        w.heading("Items I acquired that another examiner produces", 2)
+        w.table(
+            [
+                Column("Exhibit", 18 * mm),
+                Column("Item", 50 * mm),
+                Column("Acquired", 46 * mm),
+                Column("SHA-256", WIDTH - 114 * mm, MONO_SMALL),
+            ],
+            [
+                (
+                    ex.ref,
+                    f"{it.name}\nfrom {it.source}",
+                    fmt.both(it.acquired_at_utc, ctx.local_tz),
+                    it.sha256,
+                )
+                for ex, it in others
+            ],
+        )
+    w.heading("Signature", 2)
+    w.fields([("Signature of the maker", None), ("Date", None), ("Signature witnessed by", None)])
+    w.para(
+        f"Fields marked {FOR_COMPLETION} are completed by hand when the statement is signed.",
+        SMALL_GREY,
+    )
