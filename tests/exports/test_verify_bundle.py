@@ -121,9 +121,10 @@ def test_json_report(bundle: bf.Bundle, copy: Path) -> None:
     code, text = check(copy, "--json")
     report = json.loads(text)
     assert code == 1 and not report["ok"]
-    (bad,) = [c for c in report["checks"] if not c["ok"]]
-    assert bad["number"] == 3
-    assert bad["problems"][0]["subject"] == native(copy).relative_to(copy).as_posix()
+    bad = [c for c in report["checks"] if not c["ok"]]
+    assert [c["number"] for c in bad] == [3, 6]  # the file, and the exhibit resting on it
+    rel = native(copy).relative_to(copy).as_posix()
+    assert [p["subject"] for c in bad for p in c["problems"]] == [rel, rel]
 
 
 # --- one byte flipped in each kind of file ----------------------------------------------------
@@ -176,6 +177,24 @@ def test_byte_flipped_inside_the_zip_file_itself(bundle: bf.Bundle, tmp_path: Pa
     assert code == 1
     rel = info.filename.partition("/")[2]
     assert any(rel in line for line in fail_lines(text)), text
+
+
+def test_local_header_naming_another_file(bundle: bf.Bundle, tmp_path: Path) -> None:
+    """A zip whose local header disagrees with its directory (a classic zip trick) fails."""
+    data = bytearray(bundle.zip.read_bytes())
+    with zipfile.ZipFile(bundle.zip) as zf:
+        info = next(i for i in zf.infolist() if "/native/" in i.filename)
+    name_at = info.header_offset + 30 + len(info.filename) - 5  # inside the file name
+    data[name_at] ^= 0x01
+    tricked = tmp_path / "tricked.zip"
+    tricked.write_bytes(bytes(data))
+    code, text = check(tricked)
+    assert code == 1
+    rel = info.filename.partition("/")[2]
+    assert any(
+        line.startswith(f"FAIL  3. file hashes: {rel}: the zip member is damaged")
+        for line in fail_lines(text)
+    ), text
 
 
 # --- files removed, added, renamed ------------------------------------------------------------
