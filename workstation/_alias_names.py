@@ -7,7 +7,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 
 # Look-alike letters that NFKD does not fold, mapped to the Latin letter they imitate. The
 # Cyrillic and Greek rows are the letters used to dodge blocks ("Dаn" with a Cyrillic а);
@@ -37,7 +38,7 @@ _LETTERS_ONLY = re.compile(r"[^a-z]+")
 MIN_KEY_LETTERS = 3
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 18)
 def fold_name(text: str) -> str:
     """A name or handle folded for comparison: confusables mapped, accents dropped, case
     folded, separators to single spaces, repeated letters collapsed ("Dаnny  Mercerr" →
@@ -49,6 +50,7 @@ def fold_name(text: str) -> str:
     return _REPEATS.sub(r"\1", spaced)
 
 
+@lru_cache(maxsize=1 << 18)
 def is_name(text: str | None) -> bool:
     """True if the text can be compared as a name (not empty, not a phone number or id)."""
     if not text:
@@ -82,6 +84,20 @@ def name_similarity(a: str, b: str) -> float:
     return max(fuzz.token_sort_ratio(a, b), joined) / 100.0
 
 
+def similar_pairs(names: list[str], cutoff: float) -> list[tuple[int, int]]:
+    """Index pairs (i < j) of folded names at least ``cutoff`` similar (``name_similarity``),
+    computed as two rapidfuzz matrices instead of a Python loop over pairs."""
+    if len(names) < 2:
+        return []
+    limit = cutoff * 100
+    spaced = process.cdist(names, names, scorer=fuzz.token_sort_ratio, score_cutoff=limit)
+    joined_names = [n.replace(" ", "") for n in names]
+    joined = process.cdist(joined_names, joined_names, scorer=fuzz.ratio, score_cutoff=limit)
+    rows, cols = np.nonzero(np.maximum(spaced, joined))
+    return [(int(i), int(j)) for i, j in zip(rows, cols, strict=True) if i < j]
+
+
+@lru_cache(maxsize=1 << 18)
 def letters(folded: str) -> int:
     """How many letters a folded name has (short names are weak evidence)."""
     return len(_LETTERS_ONLY.sub("", folded))

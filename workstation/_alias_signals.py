@@ -35,12 +35,14 @@ from dataclasses import dataclass
 
 from extractors.image_meta import near_duplicates
 from workstation._alias_evidence import AccountFacts, MessageEvidence
-from workstation._alias_names import fold_name, letters, name_keys, name_similarity
+from workstation._alias_names import letters, name_keys, name_similarity, similar_pairs
 
 STRONG_SCORE = 0.60
 MIN_SCORE = 0.25
 #: A block (accounts sharing one key) larger than this is not paired all-against-all.
 BLOCK_MAX = 50
+NAME_BLOCK_MAX = 20
+NAME_MIN = 0.75
 COMMON_PICTURE = 20
 PICTURE_NEAR_BITS = 8
 
@@ -113,11 +115,12 @@ class Candidates:
 
     def block(self, members: Iterable[str], what: str, *, star: bool) -> list[Pair]:
         """Pairs of a block; a block over ``BLOCK_MAX`` is chained to its first member
-        (identifiers: still one group) or skipped (names: too common to mean anything)."""
+        (identifiers: still one group), a name block over ``NAME_BLOCK_MAX`` is skipped (a
+        name that common means nothing on its own)."""
         keys = sorted(set(members))
         if len(keys) < 2:
             return []
-        if len(keys) > BLOCK_MAX:
+        if len(keys) > (BLOCK_MAX if star else NAME_BLOCK_MAX):
             self.capped_blocks += 1
             if len(self.notes) < 20:
                 how = "paired with the first only" if star else "not compared by name"
@@ -159,7 +162,8 @@ def picture_pairs(
     for acc in facts.values():
         for sha in acc.pictures:
             users[phashes[sha] if sha in phashes else f"sha256 {sha[:12]}…"].add(acc.key)
-    near = near_duplicates([(h, h) for h in users if h in phashes.values()], PICTURE_NEAR_BITS)
+    hashed = set(phashes.values())
+    near = near_duplicates([(h, h) for h in users if h in hashed], PICTURE_NEAR_BITS)
     reach = {h: set(u) for h, u in users.items()}  # accounts on this picture or a near one
     for h1, h2, _bits in near:
         reach[h1] |= users[h2]
@@ -253,32 +257,36 @@ def message_pairs(facts: dict[str, AccountFacts], ev: MessageEvidence, cand: Can
 
 
 def name_block_pairs(facts: dict[str, AccountFacts], cand: Candidates) -> None:
-    """Candidate pairs whose folded names share a word or a run-together form."""
-    by_key: dict[str, list[str]] = defaultdict(list)
+    """Candidate pairs whose folded names share a word or a run-together form and are at
+    least ``NAME_MIN`` similar (compared a block at a time, vectorised by rapidfuzz)."""
+    by_key: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for acc in facts.values():
-        keys: set[str] = set()
         for folded in acc.names:
-            keys |= name_keys(folded)
-        for k in keys:
-            by_key[k].append(acc.key)
-    for key, members in by_key.items():
-        for a, b in cand.block(members, f"the name {key!r}", star=False):
-            cand.touch(a, b)
+            for k in name_keys(folded):
+                by_key[k].add((acc.key, folded))
+    for key, entries in by_key.items():
+        keys = {k for k, _ in entries}
+        if len(keys) < 2 or not cand.block(keys, f"the name {key!r}", star=False):
+            continue
+        ordered = sorted(entries)
+        for i, j in similar_pairs([name for _, name in ordered], NAME_MIN):
+            cand.touch(ordered[i][0], ordered[j][0])
 
 
 def name_reason(a: AccountFacts, b: AccountFacts) -> Reason | None:
     """The best name agreement of two accounts, if any is worth saying."""
     best: tuple[float, str, str] | None = None
-    for fa, ra in a.names.items():
-        for fb, rb in b.names.items():
+    for fa in a.names:
+        for fb in b.names:
             s = name_similarity(fa, fb)
             if best is None or s > best[0]:
-                best = (s, ra, rb)
-    if best is None or best[0] < 0.75:
+                best = (s, fa, fb)
+    if best is None or best[0] < NAME_MIN:
         return None
-    s, ra, rb = best
+    s, fa, fb = best
+    ra, rb = a.names[fa], b.names[fb]
     weight = 0.35 if s >= 0.95 else 0.25 if s >= 0.85 else 0.15
-    short = min(letters(fold_name(ra)), letters(fold_name(rb))) <= 3
+    short = min(letters(fa), letters(fb)) <= 3
     if short:
         weight = min(weight, 0.15)
     how = "the same" if s >= 0.999 else f"{round(s * 100)}% similar"
