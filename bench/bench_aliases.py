@@ -38,18 +38,23 @@ from chain_of_custody.models import (
 )
 from workstation import aliases
 
-FIRST = (
+
+def _names(text: str) -> list[str]:
+    return text.split()
+
+
+FIRST = _names(
     "John James David Daniel Michael Sarah Emma Olivia Sophie Jessica Mohammed "
     "Ali Wei Priya Ana Luca Chloé Zoë Siobhán Tomasz Jan Ahmed Grace Ella Jack "
     "Harry Oliver Noah Amelia Isla Ava Leo Freddie Arthur Mia Lily Ivy Rosie "
     "Sofia Yusuf Omar Aisha "
-).split()  # noqa: SIM905 - reads as a list of names
-LAST = (
+)
+LAST = _names(
     "Smith Jones Taylor Brown Williams Wilson Johnson Davies Patel Khan Evans "
     "Thomas Roberts Wright Walker White Hall Green Wood Martin Lewis Clarke Mercer "
     "Price Turner Dubois Kowalski Nowak Murphy O'Brien Ng Chen Singh Ahmed Hughes "
     "Edwards Hill Moore "
-).split()  # noqa: SIM905 - reads as a list of names
+)
 CONFUSE = {"a": "а", "e": "е", "o": "о", "c": "с", "p": "р"}  # Cyrillic look-alikes
 PLATFORMS = ("facebook", "instagram", "whatsapp", "sms", "telegram", "x", "email")
 
