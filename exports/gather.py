@@ -161,37 +161,55 @@ def _senders(conn: Connection, case_id: str) -> dict[str, str]:
     return names
 
 
-def _locator(r: Any) -> str:
-    if r.loc_line is not None:
-        return f"{r.loc_path}, line {r.loc_line}"
-    if r.loc_pointer is not None:
-        return f"{r.loc_path}, {r.loc_pointer}"
-    if r.loc_offset is not None:
-        return f"{r.loc_path}, byte {r.loc_offset}"
-    return str(r.loc_path)
+_M = T_MESSAGE.c
+#: The message columns a view needs, in the order ``_message_view`` reads them.
+_VIEW_COLUMNS = (
+    _M.id, _M.platform, _M.thread_id, _M.thread_title, _M.kind, _M.text, _M.sent_at_utc,
+    _M.sent_at_raw, _M.tz, _M.tz_assumed, _M.flags, _M.edited, _M.attachments,
+    _M.sender_identifier, _M.sender_key, _M.direction, _M.loc_path, _M.loc_line,
+    _M.loc_pointer, _M.loc_offset, _M.loc_sha256,
+)  # fmt: skip
 
 
-def _message_view(r: Any, senders: dict[str, str]) -> MessageView:
+def _locator(path: str, line: int | None, pointer: str | None, offset: int | None) -> str:
+    if line is not None:
+        return f"{path}, line {line}"
+    if pointer is not None:
+        return f"{path}, {pointer}"
+    if offset is not None:
+        return f"{path}, byte {offset}"
+    return str(path)
+
+
+def _json_list(text: str) -> tuple[str, ...]:
+    return () if text == "[]" else tuple(json.loads(text))
+
+
+def _message_view(r: Sequence[Any], senders: dict[str, str]) -> MessageView:
+    """A view of one row of ``_VIEW_COLUMNS`` (positional: 200,000 rows must be cheap)."""
+    (mid, platform, thread_id, title, kind, text, utc, raw, tz, tz_assumed, flags, edited,
+     attachments, identifier, sender_key, direction, path, line, pointer, offset,
+     sha) = r  # fmt: skip
     return MessageView(
-        id=str(r.id),
-        platform=r.platform,
-        thread_id=r.thread_id,
-        thread_title=r.thread_title,
-        kind=r.kind,
-        text=r.text,
-        sent_at_utc=r.sent_at_utc,
-        sent_at_raw=r.sent_at_raw,
-        tz=r.tz,
-        tz_assumed=bool(r.tz_assumed),
-        flags=tuple(json.loads(r.flags)),
-        edited=bool(r.edited),
-        attachments=tuple(json.loads(r.attachments)),
-        sender_identifier=r.sender_identifier,
-        sender_display=senders.get(r.sender_key or ""),
-        sender_account_id=r.sender_key,
-        direction=r.direction,
-        locator=_locator(r),
-        item_sha256=r.loc_sha256,
+        id=str(mid),
+        platform=platform,
+        thread_id=thread_id,
+        thread_title=title,
+        kind=kind,
+        text=text,
+        sent_at_utc=utc,
+        sent_at_raw=raw,
+        tz=tz,
+        tz_assumed=bool(tz_assumed),
+        flags=_json_list(flags),
+        edited=bool(edited),
+        attachments=_json_list(attachments),
+        sender_identifier=identifier,
+        sender_display=senders.get(sender_key or ""),
+        sender_account_id=sender_key,
+        direction=direction,
+        locator=_locator(path, line, pointer, offset),
+        item_sha256=sha,
     )
 
 
@@ -203,11 +221,11 @@ def messages_by_id(case: Case, ids: Iterable[int]) -> dict[str, MessageView]:
         senders = _senders(conn, case.case_id)
         for i in range(0, len(wanted), 500):
             for r in conn.execute(
-                sa.select(T_MESSAGE).where(
+                sa.select(*_VIEW_COLUMNS).where(
                     T_MESSAGE.c.case_id == case.case_id, T_MESSAGE.c.id.in_(wanted[i : i + 500])
                 )
-            ):
-                out[str(r.id)] = _message_view(r, senders)
+            ).all():
+                out[str(r[0])] = _message_view(r, senders)
     return out
 
 
@@ -219,7 +237,7 @@ def _thread_messages(
     for i in range(0, len(thread_ids), 500):
         chunk = list(thread_ids[i : i + 500])
         rows = conn.execute(
-            sa.select(T_MESSAGE, T_ITEM.c.ledger_seq.label("item_seq"))
+            sa.select(*_VIEW_COLUMNS)
             .join(T_ITEM, T_ITEM.c.id == T_MESSAGE.c.item_id)
             .where(T_MESSAGE.c.case_id == case_id, T_MESSAGE.c.thread_id.in_(chunk))
             .order_by(
@@ -228,9 +246,9 @@ def _thread_messages(
                 T_ITEM.c.ledger_seq,
                 T_MESSAGE.c.ordinal,
             )
-        )
+        ).all()
         for r in rows:
-            out.setdefault(r.thread_id, []).append(_message_view(r, senders))
+            out.setdefault(r[2], []).append(_message_view(r, senders))
     return out
 
 
