@@ -35,6 +35,7 @@ import sys
 import time
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -61,6 +62,9 @@ EXHIBITS_JSON = "exhibits.json"
 EXHIBITS_DIR = "04_exhibits"
 KEYS_DIR = "keys"
 PARSED = (ENTRIES, CHECKPOINT, INCLUSION, CONSISTENCY, JSONLD, EXHIBITS_JSON)
+
+#: What reading a damaged zip member or an unreadable file can raise.
+READ_ERRORS = (OSError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -963,7 +967,7 @@ class Verifier:
             _str(signer, "key_id", "signer")
             _obj(manifest.get("checkpoint"), f"{MANIFEST} checkpoint")
             files = _list(manifest, "files", MANIFEST)
-        except (Bad, OSError, zipfile.BadZipFile) as exc:
+        except (Bad, *READ_ERRORS) as exc:
             c.fail(MANIFEST, str(exc))
             return
         self.manifest = manifest
@@ -1016,7 +1020,7 @@ class Verifier:
                 continue
             try:
                 data = self.src.read_all(path)
-            except (Bad, OSError, zipfile.BadZipFile):
+            except (Bad, *READ_ERRORS):
                 continue  # check 3 names it when hashing
             self._raw[path] = data
             try:
@@ -1044,7 +1048,7 @@ class Verifier:
                 raise Bad(f"algorithm is {sig.get('algorithm')!r}, expected 'ed25519'")
             key_id = _str(sig, "key_id", MANIFEST_SIG)
             signature = _hex(sig.get("signature"), 64, f"{MANIFEST_SIG} signature")
-        except (Bad, OSError, zipfile.BadZipFile) as exc:
+        except (Bad, *READ_ERRORS) as exc:
             c.fail(MANIFEST_SIG, str(exc))
             return
         recorded = self.keys.find(key_id)
@@ -1077,7 +1081,7 @@ class Verifier:
         try:
             text = self.src.read_all(path).decode("ascii").split()
             raw = _openssh_ed25519(text[1] if len(text) > 1 and text[0] == "ssh-ed25519" else "")
-        except (Bad, OSError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
+        except (Bad, UnicodeDecodeError, *READ_ERRORS) as exc:
             c.fail(path, f"is not an OpenSSH Ed25519 public key ({exc})")
             return
         if self.keys.find(key_fingerprint(raw)[:16]) is None:
@@ -1120,9 +1124,9 @@ class Verifier:
     def _digest(self, listed: Listed) -> tuple[str, int] | str:
         try:
             return self.src.digest(listed.path)
-        except zipfile.BadZipFile as exc:
+        except (zipfile.BadZipFile, zlib.error) as exc:
             return f"the zip member is damaged ({exc}): its bytes changed after export"
-        except (OSError, EOFError, zipfile.LargeZipFile) as exc:
+        except READ_ERRORS as exc:
             return f"cannot be read ({exc})"
 
     @staticmethod

@@ -164,17 +164,20 @@ def test_first_and_last_byte_of_a_native(copy: Path, offset: int) -> None:
     assert any(target.name in line and "SHA-256" in line for line in fail_lines(text)), text
 
 
-def test_byte_flipped_inside_the_zip_file_itself(bundle: bf.Bundle, tmp_path: Path) -> None:
-    """Not via zipfile (which would fix the CRC): the stored bytes on disk change."""
+@pytest.mark.parametrize("member", ["JS-2/native/", ENTRIES, PDF, "manifest.json"])
+def test_byte_flipped_inside_the_zip_file_itself(
+    bundle: bf.Bundle, tmp_path: Path, member: str
+) -> None:
+    """Not via zipfile (which would fix the CRC): the stored or deflated bytes on disk change."""
     data = bytearray(bundle.zip.read_bytes())
     with zipfile.ZipFile(bundle.zip) as zf:
-        info = next(i for i in zf.infolist() if "/native/" in i.filename and "JS-2" in i.filename)
+        info = next(i for i in zf.infolist() if member in i.filename)
         start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
     data[start + info.compress_size // 2] ^= 0x40
     damaged = tmp_path / "damaged.zip"
     damaged.write_bytes(bytes(data))
     code, text = check(damaged)
-    assert code == 1
+    assert code == 1, text
     rel = info.filename.partition("/")[2]
     assert any(rel in line for line in fail_lines(text)), text
 
