@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from exports.context import LAYOUT, BundleContext, ExaminerView, ExhibitView
+from exports.pdf._fonts import fonts
 from exports.pdf.common import label_path, rendered_path, statement_path
 from exports.pdf.exhibit import write_label, write_rendered
 from exports.pdf.full import (
@@ -231,6 +232,7 @@ def render_parts(ctx: BundleContext, progress: Progress | None = None) -> list[D
         pooled.sort(key=lambda i: -_cost(ctx.exhibits[plans[i].exhibit]))
         global _WORKER_CTX
         _WORKER_CTX = ctx
+        fonts()  # registered once, inherited by the workers
         try:
             with multiprocessing.get_context("fork").Pool(POOL_WORKERS) as pool:
                 results = pool.imap_unordered(_work, [(i, plans[i]) for i in pooled], 16)

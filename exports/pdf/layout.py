@@ -73,14 +73,29 @@ MARKER = BODY.marker()
 _TEXT, _RTEXT, _RECT, _LINE, _DRAWING, _FRAME = range(6)
 
 
+_T1_WIDTHS: dict[str, tuple[float, ...]] = {}
+
+
+def text_width(text: str, font: str, size: float) -> float:
+    """stringWidth, with the standard fonts' widths summed here (the encode in reportlab's
+    own path costs more than the sum)."""
+    table = _T1_WIDTHS.get(font)
+    if table is None:
+        f = getFont(font)
+        if f._dynamicFont:
+            return float(stringWidth(text, font, size))
+        table = _T1_WIDTHS[font] = tuple(f.widths)
+    return sum(map(table.__getitem__, text.encode("cp1252"))) * size / 1000
+
+
 def _break_word(word: str, font: str, size: float, width: float) -> list[str]:
     """Pieces of a word too long for a line (hashes, paths), each the longest that fits."""
     pieces: list[str] = []
-    while stringWidth(word, font, size) > width and len(word) > 1:
+    while text_width(word, font, size) > width and len(word) > 1:
         lo, hi = 1, len(word) - 1  # the longest prefix that fits, by bisection
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            if stringWidth(word[:mid], font, size) <= width:
+            if text_width(word[:mid], font, size) <= width:
                 lo = mid
             else:
                 hi = mid - 1
@@ -100,7 +115,7 @@ def _word_width(word: str, font: str, size: float) -> float:
     if w is None:
         if len(cache) > 200_000:
             cache.clear()
-        w = cache[word] = stringWidth(word, font, 1.0)
+        w = cache[word] = text_width(word, font, 1.0)
     return w * size
 
 
@@ -108,7 +123,7 @@ def wrap_text(text: str, font: str, size: float, width: float) -> list[str]:
     """Greedy word wrap by the font's metrics; words longer than a line break by character."""
     out: list[str] = []
     for para in text.split("\n"):
-        if stringWidth(para, font, size) <= width:
+        if text_width(para, font, size) <= width:
             out.append(para)
             continue
         space = _word_width(" ", font, size)
@@ -126,7 +141,7 @@ def wrap_text(text: str, font: str, size: float, width: float) -> list[str]:
                 pieces = _break_word(word, font, size, width)
                 out.extend(pieces[:-1])
                 line = pieces[-1]
-                used = stringWidth(line, font, size)
+                used = text_width(line, font, size)
         out.append(line)
     return out
 
@@ -173,7 +188,7 @@ class Writer:
         return self.fonts.clean(text)
 
     def measure(self, text: str, style: Style) -> float:
-        return float(stringWidth(text, self.fonts.face(style.font, text), style.size))
+        return text_width(text, self.fonts.face(style.font, text), style.size)
 
     def wrap(self, text: str, style: Style, width: float) -> list[str]:
         return wrap_text(text, self.fonts.face(style.font, text), style.size, width)
@@ -455,7 +470,7 @@ def _draw(canvas: Any, f: Fonts, ops: list[tuple[Any, ...]]) -> None:
                 add(_rgb(color, "rg"))
                 fill = color
             if kind == _RTEXT:
-                x -= stringWidth(text, name, size)
+                x -= text_width(text, name, size)
             add(f"1 0 0 1 {x:.2f} {y:.2f} Tm")
             if not ascii_text and name in wide_names:
                 ttf = getFont(name)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
 
-from exports.context import BundleContext, ExaminerView, ExhibitView, ItemView
+from exports.context import BundleContext, ExaminerView, ExhibitView, ItemView, LedgerExtract
 from exports.pdf import fmt
 from exports.pdf.common import FILE_TYPES, exhibit_dates, item_rows, native_path, rendered_path
 from exports.pdf.layout import (
@@ -41,8 +43,21 @@ def statement_makers(ctx: BundleContext) -> list[ExaminerView]:
     return makers or list(ctx.examiners)
 
 
+#: Above this many exhibits a statement lists continuity as one table row per item.
+DETAILED_MAX = 60
+
+# The ledger extract indexed by subject, for the last extract seen (one per export).
+_BY_SUBJECT: tuple[LedgerExtract, dict[str, list[dict[str, object]]]] | None = None
+
+
 def _ledger_for(ctx: BundleContext, sha: str) -> list[dict[str, object]]:
-    return [e for e in ctx.ledger.entries if e.get("subject") == sha]
+    global _BY_SUBJECT
+    if _BY_SUBJECT is None or _BY_SUBJECT[0] is not ctx.ledger:
+        index: dict[str, list[dict[str, object]]] = defaultdict(list)
+        for e in ctx.ledger.entries:
+            index[str(e.get("subject"))].append(e)
+        _BY_SUBJECT = (ctx.ledger, index)
+    return _BY_SUBJECT[1].get(sha, [])
 
 
 def _extractions(ctx: BundleContext, item: ItemView) -> str | None:
@@ -107,6 +122,48 @@ def write_exhibit_continuity(w: Writer, ctx: BundleContext, ex: ExhibitView) -> 
         w.fields(rows)
 
 
+def write_continuity_table(w: Writer, ctx: BundleContext, exhibits: list[ExhibitView]) -> None:
+    """Continuity of many exhibits, one row per native original."""
+    w.para(
+        f"Every item below is held in the write-once evidence store of case {ctx.case_id}, "
+        "addressed by its SHA-256, and copied into this bundle under 04_exhibits/<exhibit>/"
+        "native/. Transfers: none recorded unless stated in the row. Acquisition tool: "
+        f"{ctx.tool} unless stated. Times are UTC; the custody ledger appendix gives each entry.",
+        BODY,
+    )
+    w.table(
+        [
+            Column("Exhibit", 14 * mm),
+            Column("Item, source and reason", 52 * mm),
+            Column("Acquired (UTC)", 24 * mm),
+            Column("SHA-256", 34 * mm, MONO_SMALL),
+            Column("Extractions, transfers", WIDTH - 124 * mm),
+        ],
+        (
+            (
+                ex.ref,
+                f"{it.name}\nfrom {it.source}\nby {it.acquired_by}: {it.reason}",
+                f"{fmt.utc_text(it.acquired_at_utc)}\nledger seq {it.ledger_seq}",
+                it.sha256,
+                _row_extras(ctx, it),
+            )
+            for ex in exhibits
+            for it in ex.items
+        ),
+    )
+
+
+def _row_extras(ctx: BundleContext, item: ItemView) -> str:
+    parts = [_extractions(ctx, item) or ""]
+    moved = _transfers(ctx, item)
+    if not moved.startswith("None recorded"):
+        parts.append(moved)
+    tool = _tool(ctx, item)
+    if tool != ctx.tool:
+        parts.append(f"acquired with {tool}")
+    return "\n".join(parts)
+
+
 def write_mg11(w: Writer, ctx: BundleContext, examiner: ExaminerView, pages: int) -> None:
     """Fill one examiner's statement; `pages` is its page count (known from a first pass)."""
     w.heading("MG11 · Witness statement (exhibit producer and continuity)", 1)
@@ -144,8 +201,11 @@ def write_mg11(w: Writer, ctx: BundleContext, examiner: ExaminerView, pages: int
             [(ex.ref, ex.description, "\n".join(i.sha256 for i in ex.items)) for ex in mine],
         )
         w.heading("How each exhibit was acquired and kept", 2)
-        for ex in mine:
-            write_exhibit_continuity(w, ctx, ex)
+        if len(mine) <= DETAILED_MAX:
+            for ex in mine:
+                write_exhibit_continuity(w, ctx, ex)
+        else:
+            write_continuity_table(w, ctx, mine)
     else:
         w.para("I produce no exhibit in this file.", BODY)
     others = [

@@ -80,10 +80,11 @@ def flag_text(m: MessageView, tz: str = "") -> str:
 
 
 class _Clock:
-    """Local and UTC text of message times, cached per minute-stamp string."""
+    """Local and UTC text of message times; the day part is formatted once per day."""
 
     def __init__(self, tz: str) -> None:
         self.zone = fmt.zone(tz)
+        self.days: dict[tuple[int, int, int], tuple[str, str]] = {}
 
     def times(self, utc: str | None) -> tuple[str, str, str]:
         """(local day heading, 'Tue 05 Mar 2024 19:36:12 GMT', '19:36:12 UTC')."""
@@ -91,10 +92,14 @@ class _Clock:
             return "", "time not known", ""
         when = datetime.fromisoformat(utc)
         local = when.astimezone(self.zone)
+        key = (local.year, local.month, local.day)
+        day = self.days.get(key)
+        if day is None:
+            day = self.days[key] = (local.strftime("%A %d %B %Y"), local.strftime("%a %d %b %Y"))
         return (
-            local.strftime("%A %d %B %Y"),
-            local.strftime("%a %d %b %Y %H:%M:%S %Z"),
-            when.strftime("%H:%M:%S UTC"),
+            day[0],
+            f"{day[1]} {local.hour:02d}:{local.minute:02d}:{local.second:02d} {local.tzname()}",
+            f"{when.hour:02d}:{when.minute:02d}:{when.second:02d} UTC",
         )
 
 
