@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import ClassVar
 
@@ -139,12 +139,43 @@ def _chat_title(source: Source) -> str | None:
 
 
 def _resolve(naive: datetime, tz: str) -> Resolved:
-    """``local_to_utc``, shortened: one hour's rule is reused when the whole hour shares it."""
-    rule = _hour_rule(naive.replace(minute=0, second=0, microsecond=0), tz)
+    """``local_to_utc``, shortened: one day's (or else one hour's) rule is reused when the
+    whole day (or hour) shares it."""
+    rule = _day_rule(naive.date(), tz)
+    if rule is None:
+        rule = _hour_rule(naive.replace(minute=0, second=0, microsecond=0), tz)
     if rule is None:
         return local_to_utc(naive, tz)
     offset, flags = rule
     return Resolved((naive - offset).isoformat() + "Z", flags)
+
+
+_PLAIN = ("tz_assumed",)
+
+
+@lru_cache(maxsize=4096)
+def _day_rule(day: date, tz: str) -> tuple[timedelta, tuple[str, ...]] | None:
+    """The rule of ``_hour_rule`` when every hour of the day has the same one, else None.
+
+    Checked at the first and last second of every hour, where ``_hour_rule`` checks, with
+    ``utcoffset`` directly: a moment whose two folds agree converts with that offset and
+    only the ``tz_assumed`` flag (what ``local_to_utc`` gives it).
+    """
+    if not 1000 <= day.year <= 9998:
+        return None  # the edges of the calendar: the hour-by-hour path decides
+    zone_info = zone(tz)
+    start = datetime(day.year, day.month, day.day)
+    offset = None
+    for hour in range(24):
+        for moment in (start.replace(hour=hour), start.replace(hour=hour, minute=59, second=59)):
+            first = moment.replace(tzinfo=zone_info, fold=0).utcoffset()
+            if first != moment.replace(tzinfo=zone_info, fold=1).utcoffset():
+                return None  # a gap or an overlap: flagged, hour by hour
+            if offset is None:
+                offset = first
+            elif first != offset:
+                return None
+    return (offset, _PLAIN) if offset is not None else None
 
 
 @lru_cache(maxsize=1024)
@@ -298,7 +329,7 @@ class _Reader:
             flags.append("time_unparsed")
         if self.layout.order_assumed:
             flags.append("date_order_assumed")
-        fixed = any(c in raw for c in MARKS)
+        fixed = MARKS[0] in raw or MARKS[1] in raw
         if fixed:
             flags.append("text_fixed")
         if utc is not None and self.prev_utc is not None and utc < self.prev_utc:
