@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from exports.context import (  # noqa: E402
+from exports.context import (
     BundleContext,
     ExhibitView,
     ItemView,
@@ -36,15 +36,16 @@ from exports.context import (  # noqa: E402
     UnusedView,
     WeekCount,
 )
-from exports.documents import FileEntry, render_index, render_parts  # noqa: E402
-from tests.exports.sample_context import sample_context  # noqa: E402
+from exports.documents import FileEntry, render_index, render_parts
+from tests.exports.sample_context import sample_context
 
 START = datetime(2023, 6, 5, tzinfo=UTC)
-WORDS = (
-    "you know where I am I saw you today outside the house again why won't you answer me "
-    "tell your mum the car is parked at the end of the road stop ignoring me I will find "
-    "out everything you are doing tonight and tomorrow and next week"
-).split()
+_CHAT = (
+    "you know where I am I saw you today outside the house again why won't you answer "
+    "me tell your mum the car is parked at the end of the road stop ignoring me I will "
+    "find out everything you are doing tonight and tomorrow and next week"
+)
+WORDS = tuple(_CHAT.split(" "))
 EMOJI = ("😡", "🙂", "👀", "❤️")
 
 
@@ -213,7 +214,8 @@ def main() -> None:
     messages = sum(len(e.messages) for e in ctx.exhibits)
     total = parts + index_s
     figures = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
         "exhibits": len(ctx.exhibits),
         "messages": messages,
         "documents": len(docs) + 1,

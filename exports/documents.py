@@ -178,7 +178,18 @@ def plan_parts(ctx: BundleContext) -> list[_Plan]:
         risk,
         ledger,
     ]
-    contents = [(LAYOUT["index"], INDEX_TITLE)] + [(x.path, x.title) for x in [mg3, *rest]]
+    contents = [(LAYOUT["index"], INDEX_TITLE)]
+    for x in [mg3, *rest]:
+        if x.fill is not None:
+            contents.append((x.path, x.title))
+        elif x.exhibit == 0 and x.part == "exhibit_label":
+            contents.append(
+                (
+                    "04_exhibits/",
+                    f"Exhibits ({len(ctx.exhibits)}), each with a label, a rendering and the "
+                    "native originals, in MG12 order",
+                )
+            )
     mg1 = p("MG1", "MG1 – File front sheet", lambda w, c: write_mg1(w, c, contents))
     contents.insert(1, (mg1.path, mg1.title))
     return [mg1, mg3, *rest]

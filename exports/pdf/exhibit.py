@@ -39,12 +39,12 @@ def label_text(ctx: BundleContext, ex: ExhibitView) -> str:
 
 def write_label(w: Writer, ctx: BundleContext, ex: ExhibitView) -> None:
     """The label page: reference, description, producer, statement, natives and signatures."""
-    w.y = TOP - 20 * mm
+    w.y = TOP - 12 * mm
     big = Style(BOLD, 40, 46)
-    w.text(LEFT, w.y - big.size, "EXHIBIT", Style(BOLD, 14, 18, (0.38, 0.38, 0.38)))
-    w.y -= 22
+    w.text(LEFT, w.y - 14, "EXHIBIT", Style(BOLD, 14, 18, (0.38, 0.38, 0.38)))
+    w.y -= 20
     w.text(LEFT, w.y - big.size, ex.ref, big)
-    w.y -= big.leading + 10
+    w.y -= big.leading + 12
     w.para(label_text(ctx, ex), Style(BOLD, 12, 16), after=0)
     w.para(None, Style(BOLD, 12, 16), after=10)
     w.fields(

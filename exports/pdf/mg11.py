@@ -11,6 +11,7 @@ from exports.pdf import fmt
 from exports.pdf.common import FILE_TYPES, exhibit_dates, item_rows, native_path, rendered_path
 from exports.pdf.layout import (
     BODY,
+    BODY_BOLD,
     FOR_COMPLETION,
     MONO_SMALL,
     SMALL_GREY,
@@ -108,7 +109,8 @@ def write_exhibit_continuity(w: Writer, ctx: BundleContext, ex: ExhibitView) -> 
         ]
     )
     for item in ex.items:
-        rows = item_rows(ctx, item)
+        w.para(f"Native original: {item.name}", BODY_BOLD, after=1)
+        rows = [r for r in item_rows(ctx, item) if r[0] != "Extractors run"]
         rows += [
             ("Acquisition tool", _tool(ctx, item)),
             ("Extractions run", _extractions(ctx, item)),

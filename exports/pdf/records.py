@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
 
-from exports.context import BundleContext, LinkView, OutstandingItem
+from exports.context import BundleContext, LinkView, OutstandingItem, RiskAssessment
 from exports.pdf import fmt
 from exports.pdf.common import intro
 from exports.pdf.layout import (
@@ -98,7 +98,7 @@ def write_risk(w: Writer, ctx: BundleContext) -> None:
         "The checklists are licensed texts and are not reproduced: answers are recorded by "
         "question number and a short topic of our own.",
     )
-    done = {r.form: r for r in ctx.details.risk}
+    done: dict[str, RiskAssessment] = {r.form: r for r in ctx.details.risk}
     for form, questions in RISK_FORMS.items():
         w.heading(f"{form} ({questions} questions)", 2)
         record = done.get(form)

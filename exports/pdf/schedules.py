@@ -15,17 +15,20 @@ from exports.pdf.common import (
     intro,
     label_path,
     native_path,
-    rendered_path,
     statement_name,
 )
 from exports.pdf.layout import BODY, MONO_SMALL, SMALL, SMALL_GREY, WIDTH, Column, Writer
 
 
 class FileLine(Protocol):
-    path: str
-    sha256: str
-    size: int
-    title: str
+    @property
+    def path(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def title(self) -> str: ...
 
 
 def write_index(w: Writer, ctx: BundleContext, files: Sequence[FileLine]) -> None:
@@ -61,12 +64,11 @@ def write_index(w: Writer, ctx: BundleContext, files: Sequence[FileLine]) -> Non
     w.para(f"{len(files):,} files, of which {exhibits:,} under 04_exhibits/.", SMALL_GREY)
     w.table(
         [
-            Column("Path in the bundle", 62 * mm),
-            Column("Document", WIDTH - 140 * mm),
-            Column("Size", 18 * mm),
-            Column("SHA-256", 60 * mm, MONO_SMALL),
+            Column("Path in the bundle, and what it is", WIDTH - 111 * mm),
+            Column("Bytes", 16 * mm),
+            Column("SHA-256", 95 * mm, MONO_SMALL),
         ],
-        [(f.path, f.title, f"{f.size:,}", f.sha256) for f in files],
+        [(f"{f.path}\n{f.title}", f"{f.size:,}", f.sha256) for f in files],
     )
 
 
@@ -84,11 +86,11 @@ def write_mg12(w: Writer, ctx: BundleContext) -> None:
         return
     w.table(
         [
-            Column("Ref", 13 * mm, SMALL),
-            Column("Description", 38 * mm),
-            Column("Dates covered", 22 * mm),
+            Column("Ref", 12 * mm, SMALL),
+            Column("Description", 36 * mm),
+            Column("Dates covered", 21 * mm),
             Column("Producer / statement", 22 * mm),
-            Column("Location", 36 * mm),
+            Column("Location in the bundle", 40 * mm),
             Column("SHA-256 (native)", 27 * mm, MONO_SMALL),
             Column("Native or rendered", WIDTH - 158 * mm),
         ],
@@ -99,9 +101,8 @@ def write_mg12(w: Writer, ctx: BundleContext) -> None:
                 exhibit_dates(ex, ctx.local_tz) or "not applicable",
                 f"{ex.producer_initials}\n{statement_name(ctx, ex.producer_initials)}",
                 "\n".join(
-                    [label_path(ex)]
-                    + [native_path(ex, it) for it in ex.items]
-                    + [rendered_path(ex)]
+                    [label_path(ex).rsplit("/", 1)[0] + "/", "label.pdf", "rendered.pdf"]
+                    + [native_path(ex, it).split("/", 2)[2] for it in ex.items]
                 ),
                 "\n".join(it.sha256 for it in ex.items),
                 "native, and a metadata sheet"

@@ -283,10 +283,10 @@ def test_mg12_traces_every_exhibit(
     for ex in ctx.exhibits:
         ref = ex.ref.replace("/", "-")
         assert ex.ref in mg12
-        assert f"04_exhibits/{ref}/rendered.pdf" in mg12
+        assert f"04_exhibits/{ref}/label.pdfrendered.pdf" in mg12
         for it in ex.items:
             assert it.sha256 in mg12
-            assert flat(f"04_exhibits/{ref}/native/{it.sha256[:12]}_{it.name}") in mg12
+            assert flat(f"native/{it.sha256[:12]}_{it.name}") in mg12
 
 
 def test_label_and_thread_rendering(

@@ -58,9 +58,7 @@ def exported(alpha_copy: Case, signer: Signer, tmp_path: Path) -> tuple[Case, Pa
     """case-alpha with a thread and an image exhibited, exported pre-charge: (case, zip, folder)."""
     assign_exhibit(alpha_copy, signer, "thread", [_a_thread(alpha_copy)], "A chat", "threats")
     assign_exhibit(alpha_copy, signer, "item", [_an_image(alpha_copy)], "A screenshot", "ids")
-    summary = export_case(
-        alpha_copy, signer, file_type="pre-charge", out=tmp_path / "out", at=AT
-    )
+    summary = export_case(alpha_copy, signer, file_type="pre-charge", out=tmp_path / "out", at=AT)
     return alpha_copy, summary.zip_path, summary.folder
 
 
