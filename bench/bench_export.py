@@ -224,7 +224,7 @@ def _extract(case: Case, w: Any, chats: list[Any]) -> None:
 def _exhibits(case: Case, signer: Signer, chats: list[Any]) -> None:
     prefix = signer.identity.initials
     with case.writing(signer) as w:
-        datas = [
+        datas: list[dict[str, Any]] = [
             {
                 "ref": f"{prefix}/{n}",
                 "kind": "thread",
@@ -236,7 +236,7 @@ def _exhibits(case: Case, signer: Signer, chats: list[Any]) -> None:
             }
             for n, (iid, sha, _z, _l) in enumerate(chats, start=1)
         ]
-        entries = w.append([NewEntry("exhibit.assigned", d["ref"], d) for d in datas])
+        entries = w.append([NewEntry("exhibit.assigned", str(d["ref"]), d) for d in datas])
         for n, (d, e) in enumerate(zip(datas, entries, strict=True), start=1):
             _insert_rows(w.conn, case.case_id, e, prefix, n, d)
 
