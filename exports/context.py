@@ -41,6 +41,7 @@ LAYOUT = {
     "checkpoint_json": "11_custody_ledger/checkpoint.json",
     "public_key": "keys/{initials}_{key_id_12}.pub",
     "jsonld": "case.jsonld",
+    "exhibits_json": "exhibits.json",
     "verify_txt": "VERIFY.txt",
     "manifest": "manifest.json",
     "manifest_sig": "manifest.sig",
@@ -66,7 +67,7 @@ LAYOUT = {
 class ExaminerView:
     initials: str
     name: str
-    key_id: str  # hex SHA-256 of the raw Ed25519 public key
+    key_id: str  # 16 hex digits: the start of SHA-256 of the raw Ed25519 public key
     public_key_openssh: str  # "ssh-ed25519 AAAA… comment"
     first_seen_utc: str  # when the case ledger first names them
 
