@@ -39,6 +39,15 @@ def both(utc: str | None, tz: str) -> str | None:
     return f"{utc_text(utc)} ({local_text(utc, tz)}, {tz})"
 
 
+def short(utc: str | None, tz: str) -> str | None:
+    """'04 Mar 2024 22:03 GMT (22:03 UTC)', or None."""
+    if not utc:
+        return None
+    when = parse_utc(utc)
+    local = when.astimezone(zone(tz))
+    return f"{local:%d %b %Y %H:%M} {local.tzname()} ({when:%H:%M} UTC)"
+
+
 def day_text(utc: str | None, tz: str) -> str | None:
     """'05 Mar 2024' in the case's zone, or None."""
     if not utc:

@@ -90,6 +90,9 @@ def text_width(text: str, font: str, size: float) -> float:
 
 def _break_word(word: str, font: str, size: float, width: float) -> list[str]:
     """Pieces of a word too long for a line (hashes, paths), each the longest that fits."""
+    if font == "Courier":  # fixed pitch: every character is 0.6 em wide
+        n = max(int(width / (0.6 * size)), 1)
+        return [word[i : i + n] for i in range(0, len(word), n)]
     pieces: list[str] = []
     while text_width(word, font, size) > width and len(word) > 1:
         lo, hi = 1, len(word) - 1  # the longest prefix that fits, by bisection

@@ -78,8 +78,8 @@ def course_of_conduct(w: Writer, ctx: BundleContext) -> None:
         [
             (
                 t.label or f"group {t.group_id}",
-                fmt.both(t.first_contact_utc, tz) if t.first_contact_utc else "none",
-                fmt.both(t.last_contact_utc, tz) if t.last_contact_utc else "none",
+                fmt.short(t.first_contact_utc, tz) or "none",
+                fmt.short(t.last_contact_utc, tz) or "none",
                 _channels(t) or "none",
                 t.trend,
             )

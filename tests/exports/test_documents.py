@@ -347,3 +347,28 @@ def test_text_outside_latin_is_printed_or_named(tmp_path: Path) -> None:
     text = "\n".join(pdf_pages(doc.data, tmp_path))
     assert "Привет Ханна" in text
     assert "[U+4E2D CJK UNIFIED IDEOGRAPH-4E2D]" in text
+
+
+@pytest.mark.parametrize("file_type", ["pre-charge", "full"])
+def test_an_empty_case_still_renders_every_part(file_type: str, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from exports.context import CaseDetails, LedgerExtract
+
+    ctx = replace(
+        sample_context(file_type),  # type: ignore[arg-type]
+        details=CaseDetails(),
+        exhibits=(),
+        unused=(),
+        alias_groups=(),
+        rejected_links=(),
+        timelines=(),
+        ledger=LedgerExtract((), {}, 0, "0" * 64),
+        counts={},
+    )
+    docs = render_parts(ctx)
+    assert not any(d.part.startswith("exhibit") for d in docs)
+    mg12 = "\n".join(pdf_pages(next(d.data for d in docs if d.part == "MG12"), tmp_path))
+    assert "No exhibits have been produced." in mg12
+    mg3 = "\n".join(pdf_pages(docs[0 if file_type == "pre-charge" else 1].data, tmp_path))
+    assert "No contact from an alias group" in mg3
