@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from extractors._whatsapp_lines import read_lines
+from extractors._whatsapp_lines import read_chunks
 from extractors.base import Context, Source
 
 _MONTH_FIRST_REGIONS = frozenset({"US", "PH"})
@@ -84,29 +84,60 @@ def _invalid_orders(fields: tuple[str, str, str]) -> tuple[str, ...]:
     return tuple(o for o in _ORDERS if date_of(fields, o) is None)
 
 
+_KEY_GROUPS = ("br", "dot", "tail", "ds", "s", "ap", "d1", "d2", "d3")
+_MAX_KEYS = 1 << 16  # distinct headers counted before they are folded into the statistics
+
+
 def learn_layout(source: Source, ctx: Context) -> Layout | None:
-    """First pass: the most used header layout and the date orders its headers allow."""
+    """First pass: the most used header layout and the date orders its headers allow.
+
+    Headers are counted by their groups as written (a chat has few distinct dates and
+    times of day), then each distinct one is read once.
+    """
     stats: dict[tuple[object, ...], _ShapeStats] = {}
+    seen: dict[tuple[str | None, ...], list[int]] = {}  # groups -> [count, first line]
+    match = _HEADER.match
     with source.open() as f:
-        for line in read_lines(f, source.head):
-            if line.number % 4096 == 0:
-                ctx.check_cancelled()
-            m = match_header(line.text)
-            if m is None:
-                continue
-            st = stats.setdefault(header_shape(m), _ShapeStats(first_line=line.number))
-            st.count += 1
-            fields = date_fields(m)
-            for pos, value in enumerate(fields):
-                if len(value) == 4:
-                    st.long_positions.add(pos)
-            for order in _invalid_orders(fields):
-                st.invalid[order] += 1
+        for chunk in read_chunks(f, source.head):
+            ctx.check_cancelled()
+            for number, text in enumerate(chunk.lines, chunk.first):
+                m = match(text)
+                if m is not None:
+                    key = m.group(*_KEY_GROUPS)
+                    if key in seen:
+                        seen[key][0] += 1
+                    else:
+                        seen[key] = [1, number]
+                        if len(seen) > _MAX_KEYS:
+                            _fold(seen, stats)
+    _fold(seen, stats)
     if not stats:
         return None
     shape, best = min(stats.items(), key=lambda kv: (-kv[1].count, kv[1].first_line))
     order, assumed = _decide_order(best, ctx.region.upper() in _MONTH_FIRST_REGIONS)
     return Layout(shape, order, assumed)
+
+
+def _fold(
+    seen: dict[tuple[str | None, ...], list[int]], stats: dict[tuple[object, ...], _ShapeStats]
+) -> None:
+    """Add the counted headers to the statistics by layout (as ``match_header`` reads them)."""
+    for (br, dot, tail, ds, s, ap, *fields), (count, first_line) in seen.items():
+        if tail in (" ", "\u00a0") and not br and not dot:
+            continue  # not a header: see match_header
+        shape = (bool(br), ds, (tail or "").strip(" \u00a0") or " ", s is not None, ap is not None)
+        st = stats.get(shape)
+        if st is None:
+            st = stats[shape] = _ShapeStats(first_line=first_line)
+        st.first_line = min(st.first_line, first_line)
+        st.count += count
+        date = (fields[0] or "", fields[1] or "", fields[2] or "")
+        for pos, value in enumerate(date):
+            if len(value) == 4:
+                st.long_positions.add(pos)
+        for order in _invalid_orders(date):
+            st.invalid[order] += count
+    seen.clear()
 
 
 def _decide_order(st: _ShapeStats, month_first: bool) -> tuple[str, bool]:

@@ -31,14 +31,13 @@ from typing import ClassVar
 
 from extractors._whatsapp_grammar import (
     Layout,
-    date_fields,
     date_of,
     header_shape,
     learn_layout,
     match_header,
 )
 from extractors._whatsapp_lines import MAX_LINE as MAX_LINE  # re-export: tests
-from extractors._whatsapp_lines import Line, read_lines
+from extractors._whatsapp_lines import read_chunks
 from extractors._whatsapp_markers import E2E, MARKS, classify, match_member, split_sender
 from extractors.base import Context, Source
 from extractors.identifiers import phone_e164
@@ -210,37 +209,39 @@ class _Reader:
 
     def run(self) -> Iterator[Record]:
         pending: _Pending | None = None
-        done = 0
+        shape = self.layout.shape
         with self.source.open() as f:
-            for line in read_lines(f, self.source.head):
-                done += line.size
-                if line.number % 4096 == 0:
-                    self.ctx.check_cancelled()
-                    self.ctx.progress(done)
-                    done = 0
-                if line.problem:
-                    yield from self.line_problem(line.number, line.problem)
-                m = match_header(line.text)
-                if m is not None and header_shape(m) != self.layout.shape:
-                    yield from self.line_problem(
-                        line.number, "looks like a header of another layout: kept as text"
-                    )
-                    m = None
-                if m is not None:
-                    yield from self.flush_orphans()
-                    if pending is not None:
-                        yield from self.emit(pending)
-                    pending = self.start(line, m)
-                    yield from self.check_time(pending, m)
-                elif pending is None:
-                    if line.text.strip():
-                        first, _, count = self.orphans
-                        self.orphans = (first or line.number, line.number, count + 1)
-                else:
-                    yield from self.append(pending, line)
-                if pending is not None and line.cut:
+            for chunk in read_chunks(f, self.source.head):
+                self.ctx.check_cancelled()
+                if chunk.problem:
+                    yield from self.line_problem(chunk.first, chunk.problem)
+                for number, text in enumerate(chunk.lines, chunk.first):
+                    m = match_header(text)
+                    if m is not None and header_shape(m) != shape:
+                        yield from self.line_problem(
+                            number, "looks like a header of another layout: kept as text"
+                        )
+                        m = None
+                    if m is not None:
+                        if self.orphans[2]:
+                            yield from self.flush_orphans()
+                        if pending is not None:
+                            yield from self.emit(pending)
+                        pending = self.start(number, text, m)
+                        if pending.when is None:
+                            yield from self.check_time(pending, m)
+                    elif pending is None:
+                        if text.strip():
+                            first, _, count = self.orphans
+                            self.orphans = (first or number, number, count + 1)
+                    elif pending.chars + len(text) > MAX_BODY:
+                        yield from self.too_long(pending, number)
+                    else:
+                        pending.lines.append(text)
+                        pending.chars += len(text) + 1
+                if pending is not None and chunk.cut:
                     pending.cut = True
-        self.ctx.progress(done)
+                self.ctx.progress(chunk.size)
         yield from self.flush_orphans()
         if pending is not None:
             yield from self.emit(pending)
@@ -265,15 +266,15 @@ class _Reader:
             )
             self.orphans = (0, 0, 0)
 
-    def start(self, line: Line, m: re.Match[str]) -> _Pending:
+    def start(self, number: int, text: str, m: re.Match[str]) -> _Pending:
         when = None
-        day = date_of(date_fields(m), self.layout.order)
+        day = date_of((m["d1"], m["d2"], m["d3"]), self.layout.order)
         hour, minute, second = int(m["h"]), int(m["mi"]), int(m["s"] or 0)
         if m["ap"]:
             hour = hour % 12 + (12 if m["ap"] in "pP" else 0) if hour <= 12 else hour
         if day is not None and hour < 24 and minute < 60 and second < 60:
             when = datetime(day.year, day.month, day.day, hour, minute, second)
-        return _Pending(line.number, m["stamp"], when, line.text[m.end() :], [])
+        return _Pending(number, m["stamp"], when, text[m.end() :], [])
 
     def check_time(self, p: _Pending, m: re.Match[str]) -> Iterator[Record]:
         if p.when is None:
@@ -282,18 +283,15 @@ class _Reader:
                 f"date/time {m['stamp']!r} is not valid as {self.layout.order.upper()}",
             )
 
-    def append(self, p: _Pending, line: Line) -> Iterator[Record]:
-        if p.chars + len(line.text) > MAX_BODY:
-            if not p.dropped:
-                yield self.ctx.warn(
-                    self.loc(line.number),
-                    f"message of line {p.line} longer than {MAX_BODY} characters: "
-                    "further lines dropped",
-                )
-            p.dropped += 1
-            return
-        p.lines.append(line.text)
-        p.chars += len(line.text) + 1
+    def too_long(self, p: _Pending, number: int) -> Iterator[Record]:
+        """A body line beyond MAX_BODY: dropped, with one warning per message."""
+        if not p.dropped:
+            yield self.ctx.warn(
+                self.loc(number),
+                f"message of line {p.line} longer than {MAX_BODY} characters: "
+                "further lines dropped",
+            )
+        p.dropped += 1
 
     def emit(self, p: _Pending) -> Iterator[Record]:
         sender, first = split_sender(p.rest)
