@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from exports.context import LAYOUT, BundleContext, ExhibitView, ItemView
 from exports.pdf import fmt
 from exports.pdf.layout import SMALL_GREY, Writer
@@ -25,10 +27,14 @@ def intro(w: Writer, ctx: BundleContext, title: str, note: str | None = None) ->
 
 
 def native_path(ex: ExhibitView, item: ItemView) -> str:
-    """Where the exhibit's native original sits in the bundle (LAYOUT exhibit_native)."""
-    name = item.name.replace("/", "_").replace("\\", "_")
+    """Where the exhibit's native original sits in the bundle (LAYOUT exhibit_native).
+
+    The same rule as exports.gather.native_path, which places the file (a test holds them
+    equal): the name with anything but letters, digits and ``._+@-`` as ``_``, at most 80.
+    """
+    name = re.sub(r"[^A-Za-z0-9._+@-]+", "_", item.name).lstrip(".") or "file"
     return LAYOUT["exhibit_native"].format(
-        ref=fmt.ref_path(ex.ref), sha256_12=item.sha256[:12], name=name
+        ref=fmt.ref_path(ex.ref), sha256_12=item.sha256[:12], name=name[:80]
     )
 
 

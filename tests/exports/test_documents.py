@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from exports import gather
 from exports.context import LAYOUT, BundleContext
 from exports.documents import Document, FileEntry, render_index, render_parts
+from exports.pdf.common import native_path
 from exports.pdf.layout import FOR_COMPLETION, NOT_FOR_DISCLOSURE
 from tests.exports.sample_context import bare_context, sample_context
 
@@ -286,7 +288,8 @@ def test_mg12_traces_every_exhibit(
         assert f"04_exhibits/{ref}/label.pdfrendered.pdf" in mg12
         for it in ex.items:
             assert it.sha256 in mg12
-            assert flat(f"native/{it.sha256[:12]}_{it.name}") in mg12
+            assert native_path(ex, it).split("/", 2)[2] in mg12
+            assert native_path(ex, it) == gather.native_path(ex.ref, it)
 
 
 def test_label_and_thread_rendering(
