@@ -15,13 +15,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from reportlab.graphics import renderPDF  # type: ignore[import-untyped]
 from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
-from reportlab.pdfbase.pdfmetrics import getFont, stringWidth  # type: ignore[import-untyped]
+from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 
 from exports.pdf._fonts import BOLD, ITALIC, MONO, REGULAR, Fonts, fonts
+from exports.pdf._page import _DRAWING, _FRAME, _LINE, _RECT, _RTEXT, _TEXT, draw_ops
+from exports.pdf._text import fit, text_width, wrap_text
 
 PAGE_W, PAGE_H = A4
 LEFT = 18 * mm
@@ -68,94 +69,6 @@ H1 = Style(BOLD, 15, 20)
 H2 = Style(BOLD, 11.5, 15)
 H3 = Style(BOLD, 9.5, 13)
 MARKER = BODY.marker()
-
-# Drawing operations, recorded per page and drawn once the page count is known.
-_TEXT, _RTEXT, _RECT, _LINE, _DRAWING, _FRAME = range(6)
-
-
-_T1_WIDTHS: dict[str, tuple[float, ...]] = {}
-
-
-def text_width(text: str, font: str, size: float) -> float:
-    """stringWidth, with the standard fonts' widths summed here (the encode in reportlab's
-    own path costs more than the sum)."""
-    table = _T1_WIDTHS.get(font)
-    if table is None:
-        f = getFont(font)
-        if f._dynamicFont:
-            return float(stringWidth(text, font, size))
-        table = _T1_WIDTHS[font] = tuple(f.widths)
-    return sum(map(table.__getitem__, text.encode("cp1252"))) * size / 1000
-
-
-def _break_word(word: str, font: str, size: float, width: float) -> list[str]:
-    """Pieces of a word too long for a line (hashes, paths), each the longest that fits."""
-    if font == "Courier":  # fixed pitch: every character is 0.6 em wide
-        n = max(int(width / (0.6 * size)), 1)
-        return [word[i : i + n] for i in range(0, len(word), n)]
-    pieces: list[str] = []
-    while text_width(word, font, size) > width and len(word) > 1:
-        lo, hi = 1, len(word) - 1  # the longest prefix that fits, by bisection
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if text_width(word[:mid], font, size) <= width:
-                lo = mid
-            else:
-                hi = mid - 1
-        pieces.append(word[:lo])
-        word = word[lo:]
-    pieces.append(word)
-    return pieces
-
-
-_WORD_WIDTHS: dict[str, dict[str, float]] = {}
-
-
-def _word_width(word: str, font: str, size: float) -> float:
-    """Width of a word, cached per font at size 1 (chat text repeats its words)."""
-    cache = _WORD_WIDTHS.setdefault(font, {})
-    w = cache.get(word)
-    if w is None:
-        if len(cache) > 200_000:
-            cache.clear()
-        w = cache[word] = text_width(word, font, 1.0)
-    return w * size
-
-
-def wrap_text(text: str, font: str, size: float, width: float) -> list[str]:
-    """Greedy word wrap by the font's metrics; words longer than a line break by character."""
-    out: list[str] = []
-    for para in text.split("\n"):
-        if text_width(para, font, size) <= width:
-            out.append(para)
-            continue
-        space = _word_width(" ", font, size)
-        line, used = "", 0.0
-        for word in para.split(" "):
-            w = _word_width(word, font, size)
-            if line and used + space + w <= width:
-                line, used = f"{line} {word}", used + space + w
-                continue
-            if line:
-                out.append(line)
-            if w <= width:
-                line, used = word, w
-            else:
-                pieces = _break_word(word, font, size, width)
-                out.extend(pieces[:-1])
-                line = pieces[-1]
-                used = text_width(line, font, size)
-        out.append(line)
-    return out
-
-
-def fit(text: str, font: str, size: float, width: float) -> str:
-    """The text cut with an ellipsis so it fits on one line."""
-    if stringWidth(text, font, size) <= width:
-        return text
-    while text and stringWidth(text + "…", font, size) > width:
-        text = text[: max(len(text) - 4, 0)]
-    return text + "…"
 
 
 @dataclass(frozen=True)
@@ -393,7 +306,7 @@ class Writer:
         meta = replace(meta, title=self.clean(meta.title), urn=self.clean(meta.urn))
         for number, ops in enumerate(self.pages, 1):
             _chrome(canvas, self.fonts, meta, number, total)
-            _draw(canvas, self.fonts, ops)
+            draw_ops(canvas, self.fonts, ops)
             canvas.showPage()
         canvas.save()
         return buf.getvalue()
@@ -432,92 +345,3 @@ def _chrome(canvas: Any, f: Fonts, meta: Meta, number: int, total: int) -> None:
     canvas.drawString(LEFT, foot, ids)
     canvas.setFont(f.latin[BOLD], 8.5)
     canvas.drawRightString(RIGHT, foot, f"Page {number} of {total}")
-
-
-def _num(v: float) -> str:
-    return f"{v:.2f}".rstrip("0").rstrip(".")
-
-
-_RGB: dict[tuple[Color, str], str] = {}
-
-
-def _rgb(color: Color, op: str) -> str:
-    text = _RGB.get((color, op))
-    if text is None:
-        text = _RGB[(color, op)] = f"{_num(color[0])} {_num(color[1])} {_num(color[2])} {op}"
-    return text
-
-
-def _draw(canvas: Any, f: Fonts, ops: list[tuple[Any, ...]]) -> None:
-    """Write the page's operations as raw PDF operators (drawString is ~10x slower)."""
-    doc = canvas._doc
-    escape = canvas._escape
-    code: list[str] = ["0.4 w"]
-    add = code.append
-    in_text = False
-    font: tuple[str, float] | None = None
-    fill: Color | None = None
-    stroke: Color | None = None
-    latin, wide_names = f.latin, frozenset(f.wide.values())
-    tf: dict[tuple[str, float], str] = {}
-    for op in ops:
-        kind = op[0]
-        if kind <= _RTEXT:
-            _, face, size, color, x, y, text = op
-            ascii_text = text.isascii()
-            name = latin[face] if ascii_text else f.face(face, text)
-            if not in_text:
-                add("BT")
-                in_text, font = True, None
-            if fill != color:
-                add(_rgb(color, "rg"))
-                fill = color
-            if kind == _RTEXT:
-                x -= text_width(text, name, size)
-            add(f"1 0 0 1 {x:.2f} {y:.2f} Tm")
-            if not ascii_text and name in wide_names:
-                ttf = getFont(name)
-                for subset, chunk in ttf.splitString(text, doc):
-                    add(f"{ttf.getSubsetInternalName(subset, doc)} {_num(size)} Tf")
-                    add(f"({escape(chunk)}) Tj")
-                font = None
-                continue
-            if font != (name, size):
-                key = (name, size)
-                add(
-                    tf.get(key)
-                    or tf.setdefault(key, f"{doc.getInternalFontName(name)} {_num(size)} Tf")
-                )
-                font = key
-            add(f"({escape(text.encode('cp1252'))}) Tj")
-            continue
-        if in_text:
-            add("ET")
-            in_text = False
-        if kind == _RECT:
-            _, color, x, y, w, h = op
-            if fill != color:
-                add(_rgb(color, "rg"))
-                fill = color
-            add(f"{x:.2f} {y:.2f} {w:.2f} {h:.2f} re f")
-        elif kind in (_LINE, _FRAME):
-            color = op[1]
-            if stroke != color:
-                add(_rgb(color, "RG"))
-                stroke = color
-            a, b, c, d = op[2:]
-            add(
-                f"{a:.2f} {b:.2f} m {c:.2f} {d:.2f} l S"
-                if kind == _LINE
-                else f"{a:.2f} {b:.2f} {c:.2f} {d:.2f} re S"
-            )
-        else:
-            canvas._code.append("\n".join(code))
-            code.clear()
-            _, drawing, x, y = op
-            renderPDF.draw(drawing, canvas, x, y)
-            fill = stroke = None
-            add("0.4 w")
-    if in_text:
-        add("ET")
-    canvas._code.append("\n".join(code))
