@@ -53,6 +53,13 @@ if ! command -v pdftoppm >/dev/null 2>&1; then
     did+=("installed poppler-utils")
 fi
 
+# 1c. DejaVu fonts: bundle PDFs embed DejaVu Sans for text outside Windows-1252, so the
+#     same case renders the same bytes on every workstation that has it.
+if [[ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]]; then
+    apt_install fonts-dejavu-core
+    did+=("installed fonts-dejavu-core")
+fi
+
 # 2. The virtualenv. Debian's python3 lacks ensurepip without python3-venv.
 if [[ ! -x "$venv/bin/python" ]]; then
     if ! python3 -c 'import ensurepip' 2>/dev/null; then
