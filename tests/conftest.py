@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from chain_of_custody.case import Case
 from chain_of_custody.keys import Signer, get_or_create_examiner
-from workstation.ingest import ingest_paths
+from workstation.ingest import IngestOptions, ingest_paths
 
 PASSPHRASE = "correct horse battery staple"
 ALPHA = Path(__file__).resolve().parent / "data" / "case_alpha"
@@ -91,15 +91,59 @@ def case(tmp_path: Path, signer: Signer, db_url: str | None) -> Iterator[Case]:
     c.close()
 
 
+#: case-alpha's evidence by the source it was handed over as (truth.json, README.md): the
+#: Android WhatsApp exports, the SMS Backup & Restore XML and the Samsung screenshots (EXIF
+#: make/model samsung SM-S911B; IMG-…-WA0007 is Android WhatsApp's copy of one) come from her
+#: Samsung; the iOS WhatsApp export and the iOS screenshot IMG_0412.PNG were made after she
+#: moved to an iPhone (12 May 2024); the platforms' downloads of her accounts; and the
+#: profile pictures the examiner saved from each profile page.
+ALPHA_SOURCES = {
+    "Hannah Price's phone (Samsung SM-S911B)": [
+        "WhatsApp Chat with Dan Price.txt",
+        "WhatsApp Chat with Dan.zip",
+        "WhatsApp Chat with Daniel Mercado.txt",
+        "calls-20240501093012.xml",
+        "sms-20240501093012.xml",
+        "screenshots/IMG-20240403-WA0007.jpg",
+        "screenshots/Screenshot_20240325-224408_Messenger.jpg",
+        "screenshots/Screenshot_20240331-023205_WhatsApp.jpg",
+        "screenshots/Screenshot_20240402-231512_Instagram.jpg",
+        "screenshots/Screenshot_20240412-063320_Messages.jpg",
+    ],
+    "Hannah Price's iPhone": ["WhatsApp Chat - +44 7700 900987.zip", "screenshots/IMG_0412.PNG"],
+    "Hannah Price's account downloads": [
+        "ChatExport_2024-05-01",
+        "facebook-hannahprice-2024-05-02-mxnPpL2n.zip",
+        "hannah.price@example.org - All Mail.mbox",
+        "instagram-hannah.price_-2024-05-02-MKdm4tHZ.zip",
+        "package.zip",
+        "twitter-2024-05-03-21e7c681b134669cc035d518c04b17781d3a9788003d35477e0f58a784fa34e5.zip",
+    ],
+    "Saved by the examiner from the profile pages": ["profiles"],
+}
+
+
+def _files(path: Path) -> set[Path]:
+    return {p for p in path.rglob("*") if p.is_file()} if path.is_dir() else {path}
+
+
 @pytest.fixture(scope="session")
 def alpha_template(tmp_path_factory: pytest.TempPathFactory, signer: Signer) -> Path:
     """The folder of case-alpha ingested once per session (SQLite). Do not change it: open it
-    read-only, or take a private copy with ``alpha_copy``."""
+    read-only, or take a private copy with ``alpha_copy``.
+
+    Ingested as an examiner would, one ``--source`` per device or hand-over (``ALPHA_SOURCES``).
+    """
+    evidence = ALPHA / "evidence"
+    given = [_files(evidence / n) for names in ALPHA_SOURCES.values() for n in names]
+    assert set().union(*given) == _files(evidence), "an evidence file without a source"
     folder = tmp_path_factory.mktemp("alpha-template") / "case"
     with Case.create(
         folder, urn="01AL0000001", title="R v Mercer (case alpha)", signer=signer
     ) as c:
-        ingest_paths(c, signer, [ALPHA / "evidence"])
+        for source, names in ALPHA_SOURCES.items():
+            paths = [ALPHA / "evidence" / n for n in names]
+            ingest_paths(c, signer, paths, IngestOptions(source=source))
     return folder
 
 

@@ -60,7 +60,8 @@ def is_name(text: str | None) -> bool:
     return letters >= 1 and len(_DIGITS.findall(folded)) < 5
 
 
-def name_keys(folded: str) -> set[str]:
+@lru_cache(maxsize=1 << 18)
+def name_keys(folded: str) -> frozenset[str]:
     """Blocking keys of a folded name: each word of three letters or more, and all its
     letters run together ("dan mercer" → dan, mercer, danmercer), so that handles written
     without separators ("danmercer.x") meet the spaced name."""
@@ -72,9 +73,22 @@ def name_keys(folded: str) -> set[str]:
     joined = "".join(words)
     if len(joined) >= MIN_KEY_LETTERS:
         keys.add(joined)
-    return keys
+    return frozenset(keys)
 
 
+@lru_cache(maxsize=1 << 18)
+def folded_name(text: str | None) -> tuple[str, str] | None:
+    """(folded, as written) of a display name or handle that can be compared as a name; an
+    address or @handle counts by its local part. None for no name (empty, a number, an id)."""
+    if not text:
+        return None
+    shown = text.strip()
+    if "@" in shown:
+        shown = shown.lstrip("@").split("@", 1)[0]
+    return (fold_name(shown), shown) if is_name(shown) else None
+
+
+@lru_cache(maxsize=1 << 18)
 def name_similarity(a: str, b: str) -> float:
     """Similarity of two folded names, 0..1: the better of word-order-insensitive fuzzy
     matching and matching the names with their separators removed."""

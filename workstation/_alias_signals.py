@@ -10,21 +10,35 @@ weight per kind of signal (the strongest of its kind). Why each weight is what i
   recompressed, slightly cropped): people reuse their own photo across new profiles; a
   stock picture or a default avatar is shared by strangers, so a picture on more than
   ``COMMON_PICTURE`` accounts only counts 0.20.
+- ``export_holder`` 0.85: both accounts are the holder of exports the examiner acquired
+  under one ingest source (``ews ingest --source "Hannah Price's phone (Samsung SM-S911B)"``):
+  an account the export names as its holder (WhatsApp's "You", a download's account
+  owner), or the one participant of a one-to-one chat export who is not the party the
+  chat is titled with. One source is one device or one person's downloads, so its holders
+  are one person; not 1.0, because the grouping of files into sources is the examiner's
+  statement, not the files'. Without a source (or under different sources) it says nothing.
 - ``archive_holder`` 0.80: inside one archive, the participant named exactly as the
   archive's holder is the holder.
+- ``address_book_name`` 0.85 when both items came under one ingest source (one phone): a
+  WhatsApp chat shown under a contact name and an SMS/call-log number whose contact name is
+  the same are that phone's one address-book entry; not 1.0, as a phone can hold two
+  entries saved under one name. Under different sources (or none) it is the same saved
+  name only, 0.50, and weak.
 - ``identifier_in_message`` 0.75: an account writes another account's number or address
   ("Call me on +44 7700 900555"); naming the number you are writing to is ignored. Written
   by the evidence's holder (the victim passing a number on) it only counts 0.30.
 - ``shared_wording`` 0.65 for three or more distinct sentences sent word for word from both
-  accounts, 0.25 for one or two: copied scripts are how one person's new accounts read.
-- ``address_book_name`` 0.50: a WhatsApp contact and an SMS/call-log number saved under the
-  same name; the same address-book entry if both came from one phone (not proven here).
+  accounts: copied scripts are how one person's new accounts read. One or two count 0.20:
+  everyday questions recur between strangers (in case-alpha the victim and her friend both
+  ask "Did the police get back to you?"), so alone they stay under ``MIN_SCORE``.
 - ``name`` 0.35 (≥ 0.95 similar), 0.25 (≥ 0.85), 0.15 (≥ 0.75), at most 0.15 for names of
   three letters or fewer: "Daniel Mercer" and "Daniel Mercado" are different people.
 
 A suggestion is **strong** when its score is at least ``STRONG_SCORE`` *and* one signal of a
-strong kind (identifier, picture, archive holder, identifier in a message, three shared
-sentences) supports it; names and address-book names alone can only ever be **weak**.
+strong kind (identifier, picture, export or archive holder, the same address-book entry of
+one phone, identifier in a message, three shared sentences) supports it; names, the same
+saved name across sources and a sentence or two alone can only ever be **weak**. A weak
+suggestion is listed (shown to the examiner) when its score is at least ``MIN_SCORE``.
 """
 
 from __future__ import annotations
@@ -32,6 +46,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import combinations
 
 from extractors.image_meta import near_duplicates
 from workstation._alias_evidence import AccountFacts, MessageEvidence
@@ -53,12 +68,14 @@ WEIGHTS: dict[str, float] = {
     "picture": 0.80,
     "picture_near": 0.70,
     "picture_common": 0.20,
+    "export_holder": 0.85,
     "archive_holder": 0.80,
+    "address_book_name": 0.85,
+    "address_book_name_only": 0.50,
     "identifier_in_message": 0.75,
     "identifier_from_holder": 0.30,
     "shared_wording": 0.65,
-    "shared_wording_few": 0.25,
-    "address_book_name": 0.50,
+    "shared_wording_few": 0.20,
     "name": 0.35,
 }
 STRONG_KINDS = frozenset(
@@ -68,7 +85,9 @@ STRONG_KINDS = frozenset(
         "email",
         "picture",
         "picture_near",
+        "export_holder",
         "archive_holder",
+        "address_book_name",
         "identifier_in_message",
         "shared_wording",
     }
@@ -78,15 +97,25 @@ STRONG_KINDS = frozenset(
 @dataclass(frozen=True)
 class Reason:
     """One signal behind a suggestion: its kind, weight and a sentence a court can read.
-    ``key`` identifies the evidence (to tell new evidence from old after a rejection)."""
+    ``key`` identifies the evidence (to tell new evidence from old after a rejection);
+    ``strong`` says whether it may make a suggestion strong on its own kind."""
 
     signal: str
     weight: float
     text: str
     key: str = ""
+    strong: bool = False
 
     def as_json(self) -> dict[str, object]:
-        return {"signal": self.signal, "weight": self.weight, "text": self.text}
+        return {"signal": self.signal, "weight": self.weight, "text": self.text,
+                "strong": self.strong}  # fmt: skip
+
+
+def reason(signal: str, text: str, key: str, *, weight: str | None = None) -> Reason:
+    """A reason of a known signal, with the weight and strength of ``weight`` (a ``WEIGHTS``
+    entry) or of the signal itself."""
+    entry = weight or signal
+    return Reason(signal, WEIGHTS[entry], text, key, entry in STRONG_KINDS)
 
 
 Pair = tuple[str, str]
@@ -100,18 +129,22 @@ class Candidates:
         self.notes: list[str] = []
         self.capped_blocks = 0
 
-    def add(self, a: str, b: str, reason: Reason) -> None:
+    def add(self, a: str, b: str, why: Reason) -> None:
         if a == b:
             return
-        pair = (a, b) if a < b else (b, a)
-        known = self.reasons[pair]
-        old = known.get(reason.signal)
-        if old is None or reason.weight > old.weight:
-            known[reason.signal] = reason
+        known = self.reasons[(a, b) if a < b else (b, a)]
+        old = known.get(why.signal)
+        if old is None or why.weight > old.weight:
+            known[why.signal] = why
 
     def touch(self, a: str, b: str) -> None:
         if a != b:
             self.reasons.setdefault((a, b) if a < b else (b, a), {})
+
+    def capped(self, what: str, size: int, how: str) -> None:
+        self.capped_blocks += 1
+        if len(self.notes) < 20:
+            self.notes.append(f"{what} is shared by {size} accounts: {how} (capped)")
 
     def block(self, members: Iterable[str], what: str, *, star: bool) -> list[Pair]:
         """Pairs of a block; a block over ``BLOCK_MAX`` is chained to its first member
@@ -121,35 +154,38 @@ class Candidates:
         if len(keys) < 2:
             return []
         if len(keys) > (BLOCK_MAX if star else NAME_BLOCK_MAX):
-            self.capped_blocks += 1
-            if len(self.notes) < 20:
-                how = "paired with the first only" if star else "not compared by name"
-                self.notes.append(f"{what} is shared by {len(keys)} accounts: {how} (capped)")
+            how = "paired with the first only" if star else "not compared by name"
+            self.capped(what, len(keys), how)
             return [(keys[0], k) for k in keys[1:]] if star else []
-        return [(a, b) for i, a in enumerate(keys) for b in keys[i + 1 :]]
+        return list(combinations(keys, 2))
 
 
-def _blocks(facts: dict[str, AccountFacts], attr: str) -> dict[str, list[str]]:
+def _shared(values: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """value -> accounts, for the values two or more accounts have."""
     found: dict[str, list[str]] = defaultdict(list)
-    for acc in facts.values():
-        for value in getattr(acc, attr):
-            found[f"{acc.platform}:{value}" if attr == "platform_ids" else value].append(acc.key)
-    return found
+    for value, key in values:
+        found[value].append(key)
+    return {v: ks for v, ks in found.items() if len(ks) > 1}
 
 
 def identifier_pairs(facts: dict[str, AccountFacts], cand: Candidates) -> None:
     """Same platform id, same E.164 phone, same case-folded email."""
     texts = {
-        "platform_ids": ("platform_id", "Both accounts have the platform id {v}."),
-        "phones": ("phone", "Both accounts use the phone number {v} (E.164, however written)."),
-        "emails": ("email", "Both accounts use the email address {v}."),
+        "platform_id": "Both accounts have the platform id {v}.",
+        "phone": "Both accounts use the phone number {v} (E.164, however written).",
+        "email": "Both accounts use the email address {v}.",
     }
-    for attr, (signal, text) in texts.items():
-        for value, members in _blocks(facts, attr).items():
-            shown = value.split(":", 1)[1] if attr == "platform_ids" else value
-            reason = Reason(signal, WEIGHTS[signal], text.format(v=shown), f"{signal}:{value}")
+    values = {
+        "platform_id": [(v, a.key) for a in facts.values() for v in a.platform_ids],
+        "phone": [(v, a.key) for a in facts.values() for v in a.phones],
+        "email": [(v, a.key) for a in facts.values() for v in a.emails],
+    }
+    for signal, text in texts.items():
+        for value, members in _shared(values[signal]).items():
+            shown = value.split(":", 1)[1] if signal == "platform_id" else value
+            why = reason(signal, text.format(v=shown), f"{signal}:{value}")
             for a, b in cand.block(members, f"{signal} {shown}", star=True):
-                cand.add(a, b, reason)
+                cand.add(a, b, why)
 
 
 def picture_pairs(
@@ -161,15 +197,22 @@ def picture_pairs(
     users: dict[str, set[str]] = defaultdict(set)  # picture value -> accounts
     for acc in facts.values():
         for sha in acc.pictures:
-            users[phashes[sha] if sha in phashes else f"sha256 {sha[:12]}…"].add(acc.key)
+            users[phashes.get(sha) or f"sha256 {sha[:12]}…"].add(acc.key)
     hashed = set(phashes.values())
     near = near_duplicates([(h, h) for h in users if h in hashed], PICTURE_NEAR_BITS)
-    reach = {h: set(u) for h, u in users.items()}  # accounts on this picture or a near one
+    reach: dict[str, set[str]] = {}  # accounts on this picture or a near one
+
+    def reached(h: str) -> set[str]:
+        if h not in reach:
+            reach[h] = set(users[h])
+        return reach[h]
+
     for h1, h2, _bits in near:
-        reach[h1] |= users[h2]
-        reach[h2] |= users[h1]
-    for h1, h2, bits in [(h, h, 0) for h in users] + near:
-        common = max(len(reach[h1]), len(reach[h2]))
+        reached(h1).update(users[h2])
+        reached(h2).update(users[h1])
+    same = [(h, h, 0) for h, u in users.items() if len(u) > 1]
+    for h1, h2, bits in same + near:
+        common = max(len(reached(h1)), len(reached(h2)))
         if common > COMMON_PICTURE:
             signal = "picture_common"
             text = (
@@ -186,65 +229,78 @@ def picture_pairs(
                 f"Both accounts use a near-identical profile picture (perceptual hashes {h1} "
                 f"and {h2}, {bits} of 64 bits differ: resized, recompressed or cropped)."
             )
-        reason = Reason(signal, WEIGHTS[signal], text, f"picture:{min(h1, h2)}")
+        why = reason(signal, text, f"picture:{min(h1, h2)}")
         members = users[h1] | users[h2]
         for a, b in cand.block(members, f"profile picture {h1}", star=True):
             if (a in users[h1] and b in users[h2]) or (a in users[h2] and b in users[h1]):
-                cand.add(a, b, reason)
+                cand.add(a, b, why)
 
 
-def holder_pairs(facts: dict[str, AccountFacts], roots: dict[str, str], cand: Candidates) -> None:
+def holder_pairs(archive_holders: list[tuple[str, str, str]], cand: Candidates) -> None:
     """In an archive, the participant named exactly as the archive's holder is the holder."""
-    by_root_name: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for owner, other, shown in archive_holders:
+        text = (
+            f"In the holder's own archive, this participant is named exactly as the "
+            f"archive's holder ({shown!r})."
+        )
+        cand.add(owner, other, reason("archive_holder", text, f"holder:{owner}"))
+
+
+def export_holder_pairs(facts: dict[str, AccountFacts], cand: Candidates) -> None:
+    """The holders of the exports handed over under one ingest source are one person."""
+    by_source: dict[str, list[str]] = defaultdict(list)
     for acc in facts.values():
-        for root in {roots.get(i, i) for i in acc.items}:
-            for folded in acc.names:
-                by_root_name[(root, folded)].append(acc.key)
-    for (_root, folded), members in by_root_name.items():
-        owners = [k for k in members if facts[k].is_owner]
-        for owner in owners:
-            shown = facts[owner].names[folded]
+        for source in acc.holder_of:
+            by_source[source].append(acc.key)
+    for source, members in by_source.items():
+        for a, b in cand.block(members, f"the holder of {source!r}", star=True):
             text = (
-                f"In the holder's own archive, this participant is named exactly as the "
-                f"archive's holder ({shown!r})."
+                f"Both are the holder of exports handed over as {source!r}: {a} because "
+                f"{facts[a].holder_of[source]}, {b} because {facts[b].holder_of[source]}."
             )
-            for other in members:
-                cand.add(
-                    owner,
-                    other,
-                    Reason("archive_holder", WEIGHTS["archive_holder"], text, f"holder:{owner}"),
-                )
+            cand.add(a, b, reason("export_holder", text, f"holder-of:{source}"))
 
 
 def address_book_pairs(facts: dict[str, AccountFacts], cand: Candidates) -> None:
-    """A WhatsApp contact and an SMS/call-log number saved under the same name."""
-    by_name: dict[str, list[str]] = defaultdict(list)
+    """A WhatsApp chat and an SMS/call-log number shown under the same address-book name:
+    strong when both came from one device (one ingest source), weak otherwise."""
+    by_name: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for acc in facts.values():
-        if acc.address_book_name:
-            by_name[acc.address_book_name].append(acc.key)
+        for name, source in acc.address_book:
+            by_name[name][acc.key].add(source)
     for name, members in by_name.items():
-        text = (
-            f"Both are saved in an address book as {name!r} (a WhatsApp contact and a "
-            "texted or called number); one entry if both came from the same phone."
-        )
-        reason = Reason("address_book_name", WEIGHTS["address_book_name"], text, f"book:{name}")
         for a, b in cand.block(members, f"address-book name {name!r}", star=False):
-            if (facts[a].platform == "whatsapp") != (facts[b].platform == "whatsapp"):
-                cand.add(a, b, reason)
+            if (facts[a].platform == "whatsapp") == (facts[b].platform == "whatsapp"):
+                continue
+            device = sorted(s for s in members[a] & members[b] if s)
+            if device:
+                text = (
+                    f"Both are shown under the address-book name {name!r} on one device "
+                    f"(both acquired as {device[0]!r}): a WhatsApp contact and a texted or "
+                    "called number saved as one entry."
+                )
+                cand.add(a, b, reason("address_book_name", text, f"book:{name}:{device[0]}"))
+            else:
+                text = (
+                    f"Both are saved in an address book as {name!r} (a WhatsApp contact and a "
+                    "texted or called number); not shown to come from the same device (no "
+                    "common ingest source), so only the same saved name."
+                )
+                why = reason("address_book_name", text, f"book:{name}",
+                             weight="address_book_name_only")  # fmt: skip
+                cand.add(a, b, why)
 
 
 def message_pairs(facts: dict[str, AccountFacts], ev: MessageEvidence, cand: Candidates) -> None:
     """Identifiers written in another account's messages; sentences sent by both."""
     for m in ev.mentions:
-        holder = facts[m.writer].is_owner
+        holder = facts[m.writer].is_owner if m.writer in facts else False
         signal = "identifier_from_holder" if holder else "identifier_in_message"
         text = (
             f"Account {m.writer} wrote {m.identifier}, the identifier of {m.mentioned}, "
             f"in message {m.message_id}."
         )
-        cand.add(
-            m.writer, m.mentioned, Reason(signal, WEIGHTS[signal], text, f"said:{m.identifier}")
-        )
+        cand.add(m.writer, m.mentioned, reason(signal, text, f"said:{m.identifier}"))
     for (a, b), lines in ev.shared_lines.items():
         many = len(lines) >= 3
         signal = "shared_wording" if many else "shared_wording_few"
@@ -253,24 +309,40 @@ def message_pairs(facts: dict[str, AccountFacts], ev: MessageEvidence, cand: Can
             f"Both accounts sent {len(lines)} identical sentence{'s' if len(lines) > 1 else ''} "
             f"of 20 characters or more, e.g. {example[:80]!r}."
         )
-        cand.add(a, b, Reason(signal, WEIGHTS[signal], text, f"wording:{len(lines)}"))
+        cand.add(a, b, reason(signal, text, f"wording:{len(lines)}"))
 
 
 def name_block_pairs(facts: dict[str, AccountFacts], cand: Candidates) -> None:
     """Candidate pairs whose folded names share a word or a run-together form and are at
-    least ``NAME_MIN`` similar (compared a block at a time, vectorised by rapidfuzz)."""
-    by_key: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    least ``NAME_MIN`` similar. Accounts are grouped by folded name first and each block's
+    size is counted before any comparison, so a block over ``NAME_BLOCK_MAX`` accounts costs
+    nothing; a block's distinct names are compared at once (rapidfuzz matrices)."""
+    by_name: dict[str, list[str]] = defaultdict(list)  # folded name -> accounts
     for acc in facts.values():
         for folded in acc.names:
-            for k in name_keys(folded):
-                by_key[k].add((acc.key, folded))
-    for key, entries in by_key.items():
-        keys = {k for k, _ in entries}
-        if len(keys) < 2 or not cand.block(keys, f"the name {key!r}", star=False):
+            by_name[folded].append(acc.key)
+    by_key: dict[str, list[str]] = defaultdict(list)  # blocking key -> folded names
+    size: dict[str, int] = defaultdict(int)
+    for folded, accounts in by_name.items():
+        for k in name_keys(folded):
+            by_key[k].append(folded)
+            size[k] += len(accounts)
+    for key, names in by_key.items():
+        if size[key] < 2:
             continue
-        ordered = sorted(entries)
-        for i, j in similar_pairs([name for _, name in ordered], NAME_MIN):
-            cand.touch(ordered[i][0], ordered[j][0])
+        if size[key] > NAME_BLOCK_MAX:
+            distinct = {a for n in names for a in by_name[n]}
+            if len(distinct) > NAME_BLOCK_MAX:
+                cand.capped(f"the name {key!r}", len(distinct), "not compared by name")
+                continue
+        names.sort()
+        for n in names:
+            for a, b in combinations(by_name[n], 2):
+                cand.touch(a, b)
+        for i, j in similar_pairs(names, NAME_MIN):
+            for a in by_name[names[i]]:
+                for b in by_name[names[j]]:
+                    cand.touch(a, b)
 
 
 def name_reason(a: AccountFacts, b: AccountFacts) -> Reason | None:
@@ -278,7 +350,7 @@ def name_reason(a: AccountFacts, b: AccountFacts) -> Reason | None:
     best: tuple[float, str, str] | None = None
     for fa in a.names:
         for fb in b.names:
-            s = name_similarity(fa, fb)
+            s = name_similarity(fa, fb) if fa <= fb else name_similarity(fb, fa)
             if best is None or s > best[0]:
                 best = (s, fa, fb)
     if best is None or best[0] < NAME_MIN:
@@ -305,6 +377,6 @@ def score(reasons: Iterable[Reason]) -> tuple[float, str]:
     strong_kind = False
     for r in reasons:
         left *= 1.0 - r.weight
-        strong_kind = strong_kind or r.signal in STRONG_KINDS
+        strong_kind = strong_kind or r.strong
     value = round(1.0 - left, 3)
     return value, "strong" if value >= STRONG_SCORE and strong_kind else "weak"

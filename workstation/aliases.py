@@ -115,14 +115,16 @@ class AliasReport:
 def _candidates(case: Case) -> tuple[signals.Candidates, dict[str, evidence.AccountFacts]]:
     with db.read_connection(case.engine) as conn:
         facts = evidence.load_accounts(conn, case.case_id)
+        evidence.chat_holders(conn, case.case_id, facts)
         wanted = {sha for acc in facts.values() for sha in acc.pictures}
         phashes = evidence.picture_hashes(conn, case.case_id, wanted)
-        roots = evidence.archive_roots(conn, case.case_id)
+        in_archive = evidence.archive_holders(conn, case.case_id, facts)
         said = evidence.message_evidence(conn, case.case_id, facts)
     cand = signals.Candidates()
     signals.identifier_pairs(facts, cand)
     signals.picture_pairs(facts, phashes, cand)
-    signals.holder_pairs(facts, roots, cand)
+    signals.holder_pairs(in_archive, cand)
+    signals.export_holder_pairs(facts, cand)
     signals.address_book_pairs(facts, cand)
     signals.message_pairs(facts, said, cand)
     signals.name_block_pairs(facts, cand)
