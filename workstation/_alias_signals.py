@@ -26,7 +26,8 @@ weight per kind of signal (the strongest of its kind). Why each weight is what i
   name only, 0.50, and weak.
 - ``identifier_in_message`` 0.75: an account writes another account's number or address
   ("Call me on +44 7700 900555"); naming the number you are writing to is ignored. Written
-  by the evidence's holder (the victim passing a number on) it only counts 0.30.
+  by a holder of the evidence (an owner account, or an export holder as above: the victim
+  passing a number on) it only counts 0.30.
 - ``shared_wording`` 0.65 for three or more distinct sentences sent word for word from both
   accounts: copied scripts are how one person's new accounts read. One or two count 0.20:
   everyday questions recur between strangers (in case-alpha the victim and her friend both
@@ -294,7 +295,8 @@ def address_book_pairs(facts: dict[str, AccountFacts], cand: Candidates) -> None
 def message_pairs(facts: dict[str, AccountFacts], ev: MessageEvidence, cand: Candidates) -> None:
     """Identifiers written in another account's messages; sentences sent by both."""
     for m in ev.mentions:
-        holder = facts[m.writer].is_owner if m.writer in facts else False
+        writer = facts.get(m.writer)
+        holder = writer is not None and (writer.is_owner or bool(writer.holder_of))
         signal = "identifier_from_holder" if holder else "identifier_in_message"
         text = (
             f"Account {m.writer} wrote {m.identifier}, the identifier of {m.mentioned}, "

@@ -35,12 +35,14 @@ T_IMG = ImageMetaRecord.__table__  # type: ignore[attr-defined]
 T_AV = AccountAvatar.__table__  # type: ignore[attr-defined]
 
 
-def _item(conn: sa.Connection, case: Case, name: str, mime: str = "text/plain") -> tuple[str, str]:
+def _item(
+    conn: sa.Connection, case: Case, name: str, mime: str = "text/plain", source: str = ""
+) -> tuple[str, str]:
     item_id, sha = str(uuid.uuid4()), hashlib.sha256(name.encode()).hexdigest()
     conn.execute(sa.insert(T_ITEM), {
         "id": item_id, "case_id": case.case_id, "sha256": sha, "size": 1, "mime": mime,
         "name": name, "path": name, "acquired_at": "2024-05-01T00:00:00Z", "acquired_by": "JS",
-        "source": "", "reason": "", "ledger_seq": 0})  # fmt: skip
+        "source": source, "reason": "", "ledger_seq": 0})  # fmt: skip
     ext = str(uuid.uuid4())
     conn.execute(sa.insert(T_EXT), {
         "id": ext, "case_id": case.case_id, "item_id": item_id, "extractor": "synthetic",
@@ -54,11 +56,13 @@ def add_rows(
     accounts: list[dict[str, Any]],
     messages: list[dict[str, Any]] = (),  # type: ignore[assignment]
     pictures: dict[str, str | None] | None = None,
+    source: str = "",
 ) -> None:
     """Accounts (dicts of account_record columns), messages, and pictures (account key ->
-    perceptual hash, or None for a broken image without one)."""
+    perceptual hash, or None for a broken image without one), in one item acquired under
+    the ingest source ``source``."""
     with case.engine.begin() as conn:
-        item_id, ext = _item(conn, case, f"source-{uuid.uuid4()}")
+        item_id, ext = _item(conn, case, f"source-{uuid.uuid4()}", source=source)
         loc = {"case_id": case.case_id, "extraction_id": ext, "item_id": item_id,
                "loc_sha256": "0" * 64, "loc_path": "synthetic"}  # fmt: skip
         for n, a in enumerate(accounts):
@@ -163,6 +167,56 @@ def test_identical_common_picture_is_not_strong(case: Case) -> None:
     [only] = report.suggestions  # the default avatar alone suggests nothing
     assert (only.a, only.b, only.strength) == ("facebook:0", "facebook:1", "weak")
     assert {r.signal for r in only.reasons} == {"picture_common", "name"}
+
+
+def test_address_book_name_is_strong_only_from_one_device(case: Case) -> None:
+    dan = [acc("whatsapp:Dan", display_name="Dan"),
+           acc("sms:+447700900123", phone_e164="+447700900123", display_name="Dan")]  # fmt: skip
+    add_rows(case, dan, source="Hannah's phone (Samsung)")
+    add_rows(case, [acc("whatsapp:Mum", display_name="Mum")], source="Hannah's phone (Samsung)")
+    add_rows(case, [acc("phone:+447700900777", phone_e164="+447700900777", display_name="Mum")],
+             source="Her sister's phone")  # fmt: skip
+    jo = [acc("whatsapp:Jo", display_name="Jo"),
+          acc("sms:+447700900888", phone_e164="+447700900888", display_name="Jo")]  # fmt: skip
+    add_rows(case, jo)
+    report = aliases.analyse(case)
+    same = report.find("sms:+447700900123", "whatsapp:Dan")
+    assert same is not None and same.strength == "strong"
+    assert same.reasons[0].signal == "address_book_name" and same.reasons[0].weight == 0.85
+    assert "one device" in same.reasons[0].text and "Hannah's phone" in same.reasons[0].text
+    for a, b in (("phone:+447700900777", "whatsapp:Mum"), ("sms:+447700900888", "whatsapp:Jo")):
+        other = report.find(a, b)  # another phone's "Mum", or no source recorded: a name only
+        assert other is not None and other.strength == "weak", (a, b)
+        assert other.reasons[0].weight == 0.50 and "not shown to come from the same device" in (
+            other.reasons[0].text
+        )
+
+
+def test_holders_of_one_source_are_one_person(case: Case) -> None:
+    phone = "Hannah's phone (Samsung)"
+    chat = [{"sender_key": "whatsapp:Dan", "thread_id": "whatsapp:Dan", "thread_title": "Dan",
+             "text": "hi"},
+            {"sender_key": "whatsapp:Hannah", "thread_id": "whatsapp:Dan", "thread_title": "Dan",
+             "text": "hello"}]  # fmt: skip
+    group = [{"sender_key": k, "thread_id": "g1", "thread_title": "Dan", "text": "x"}
+             for k in ("whatsapp:Dan", "whatsapp:Kim", "whatsapp:Lee")]  # fmt: skip
+    add_rows(case, [acc("whatsapp:You", display_name="You", is_owner=True),
+                    acc("whatsapp:Dan", display_name="Dan"),
+                    acc("whatsapp:Hannah", display_name="Hannah P"),
+                    acc("whatsapp:Kim", display_name="Kim"),
+                    acc("whatsapp:Lee", display_name="Lee")],
+             chat + group, source=phone)  # fmt: skip
+    add_rows(case, [acc("facebook:me@example.org", display_name="H", is_owner=True)],
+             source="Dan's phone")  # fmt: skip
+    add_rows(case, [acc("x:1", platform_id="1", is_owner=True)])  # no source recorded
+    report = aliases.analyse(case)
+    link = report.find("whatsapp:Hannah", "whatsapp:You")
+    assert link is not None and link.strength == "strong"
+    [why] = link.reasons
+    assert why.signal == "export_holder" and phone in why.text and "chat with 'Dan'" in why.text
+    linked = {(s.a, s.b) for s in report.suggestions if s.reasons[0].signal == "export_holder"}
+    assert linked == {("whatsapp:Hannah", "whatsapp:You")}  # not the group chat's members,
+    # nor the holders of another source or of none
 
 
 def test_decisions_are_ledger_entries_and_rejection_sticks(
