@@ -15,10 +15,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+
+from chain_of_custody import db
 from chain_of_custody.canonical import format_time, utc_now
 from chain_of_custody.case import Case
 from chain_of_custody.errors import EvidenceError
 from chain_of_custody.keys import Signer
+from chain_of_custody.models import LedgerEntry
 from exports.bundle import Progress, record_export, write_bundle
 from exports.context import (
     AccountView,
@@ -206,6 +210,18 @@ def with_key_excerpts(
     return replace(ctx, timelines=timelines)
 
 
+def _newest_entry_at(case: Case) -> str | None:
+    ledger = LedgerEntry.__table__  # type: ignore[attr-defined]
+    with db.read_connection(case.engine) as conn:
+        newest = conn.execute(
+            sa.select(ledger.c.at)
+            .where(ledger.c.case_id == case.case_id)
+            .order_by(ledger.c.seq.desc())
+            .limit(1)
+        ).scalar()
+    return None if newest is None else str(newest)
+
+
 def export_case(
     case: Case,
     signer: Signer,
@@ -227,6 +243,12 @@ def export_case(
     if file_type not in FILE_TYPES:  # also narrows the type for gather()
         raise ExportError(f"unknown file type {file_type!r}; use pre-charge or full")
     stamp = parse_at(at)
+    newest = _newest_entry_at(case)
+    if newest is not None and stamp < newest:
+        raise ExportError(
+            f"export time {stamp} is before the newest ledger entry ({newest}): a bundle cannot "
+            "be signed before the events it records; give a later --at or none"
+        )
     case.record(signer, [])  # the exporting examiner's key must be in the ledger it signs
     groups, rejected, timelines, people = alias_views(case)
     if progress:

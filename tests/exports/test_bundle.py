@@ -9,6 +9,7 @@ import shutil
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,9 @@ from tests.exports.test_caseuco import case_validate
 from workstation import aliases
 from workstation.export import ExportSummary, export_case
 
-AT = "2026-01-05T10:00:00Z"
+#: An export time after every ledger entry the tests make: a bundle is never signed before
+#: the events it records (export_case refuses an earlier --at).
+AT = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "case-details.example.toml"
 SUSPECT_THREAD = "whatsapp:+44 7700 900987"
 

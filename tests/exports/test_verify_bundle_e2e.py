@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,10 @@ from exports import verify_bundle as vb
 from exports.exhibits import T_MESSAGE, assign_exhibit
 from workstation.export import export_case
 
-AT = "2026-01-05T10:00:00Z"
-LATER = "2026-01-06T10:00:00Z"
+#: An export time after every ledger entry the tests make: a bundle is never signed before
+#: the events it records (export_case refuses an earlier --at).
+AT = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+LATER = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def check(path: Path, *extra: str) -> tuple[int, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,9 @@ from exports.context import LAYOUT
 from workstation.cli import main
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "case-details.example.toml"
-AT = "2026-02-01T09:30:00+00:00"
+#: An export time after every ledger entry the tests make: a bundle is never signed before
+#: the events it records (export_case refuses an earlier --at).
+AT = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -62,7 +65,7 @@ def test_exhibits_details_and_both_exports(
     assert details["risk"][0]["form"] == "S-DASH"
 
     pre = _json(capsys, "export", case, "--file", "pre-charge", "--out", str(tmp_path), "--at", AT)
-    assert pre["generated_at"] == "2026-02-01T09:30:00.000000Z"
+    assert pre["generated_at"] == AT.replace("Z", ".000000Z")
     assert pre["exhibits"] == 3 and pre["unused"] > 0
     zip_path = Path(pre["zip"])
     assert zip_path == tmp_path / f"{pre['bundle_id']}.zip"
@@ -89,6 +92,8 @@ def test_exhibits_details_and_both_exports(
         (["export", "{case}", "--file", "full", "--out", "{out}", "--at", "noon"], "RFC 3339"),
         (["export", "{case}", "--file", "full", "--out", "{out}", "--at", "2026-01-01T10:00"],
          "no time zone"),
+        (["export", "{case}", "--file", "full", "--out", "{out}", "--at", "2020-01-01T10:00Z"],
+         "before the newest ledger entry"),
     ],
 )  # fmt: skip
 def test_errors_are_one_line(
