@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field, fields
 from json.encoder import encode_basestring
+from operator import itemgetter
 from typing import Any, ClassVar
 
 
@@ -221,8 +222,9 @@ def record_to_canonical(record: Record) -> dict[str, Any]:
 # hypothesis): keys sorted, no whitespace, UTF-8, strings escaped as ``json.dumps`` with
 # ``ensure_ascii=False`` escapes them (the same C function).
 
-_TYPE_KEY = "type"
-_PLANS: dict[type[Record], tuple[tuple[str, str], ...] | None] = {}
+_TYPE = -1  # where "type" goes among the keys
+_LOCATOR_FIELDS = tuple(f.name for f in fields(Locator))
+_locator_values = itemgetter(*_LOCATOR_FIELDS)
 
 
 def _json_value(value: Any) -> str:
@@ -241,32 +243,87 @@ def _json_value(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _locator_json(locator: Locator) -> str:
-    values = locator.__dict__
-    sha256, path = values["item_sha256"], values["path"]
+def _locator_json(values: tuple[Any, ...]) -> str:
+    """The locator object, from its values in field order."""
+    sha256, path, line, offset, pointer = values
     if type(sha256) is not str or type(path) is not str:
-        return _json_value({k: v for k, v in values.items() if v is not None})
+        return _json_value(
+            {k: v for k, v in zip(_LOCATOR_FIELDS, values, strict=True) if v is not None}
+        )
     out = '{"item_sha256":' + encode_basestring(sha256)
-    if (line := values["line"]) is not None:
+    if line is not None:
         out += ',"line":' + _json_value(line)
-    if (offset := values["offset"]) is not None:
+    if offset is not None:
         out += ',"offset":' + _json_value(offset)
     out += ',"path":' + encode_basestring(path)
-    if (pointer := values["pointer"]) is not None:
+    if pointer is not None:
         out += ',"pointer":' + _json_value(pointer)
     return out + "}"
 
 
-def _plan(kind: type[Record]) -> tuple[tuple[str, str], ...] | None:
-    """(field name, '"key":') in canonical key order; None for records holding bytes."""
-    if kind not in _PLANS:
+class _Shape:
+    """How one record type is flattened and written as canonical JSON."""
+
+    def __init__(self, kind: type[Record]) -> None:
         names = field_names(kind)
-        if any("bytes" in str(f.type) for f in fields(kind)):
-            _PLANS[kind] = None  # bytes become name_sha256/name_size: the general path
+        if names[0] != "locator":
+            raise TypeError(f"{kind.__name__}: the locator must be the first field")
+        self.values = itemgetter(*names)
+        self.type_json = encode_basestring(kind.record_type)
+        # Records holding bytes write them as name_sha256/name_size: the general path.
+        self.direct = not any("bytes" in str(f.type) for f in fields(kind))
+        order = sorted([*((n, i) for i, n in enumerate(names)), ("type", _TYPE)])
+        self.plan = tuple((i, encode_basestring(n) + ":") for n, i in order)
+
+
+_SHAPES: dict[type[Record], _Shape] = {}
+
+
+def _shape(kind: type[Record]) -> _Shape:
+    shape = _SHAPES.get(kind)
+    if shape is None:
+        shape = _SHAPES[kind] = _Shape(kind)
+    return shape
+
+
+def flat_values(record: Record) -> tuple[Any, ...]:
+    """The record's field values in field order, its locator (first) as a tuple of values.
+
+    Plain tuples: cheap to send to another process, unlike the dataclasses.
+    """
+    values = _shape(type(record)).values(record.__dict__)
+    return (_locator_values(values[0].__dict__), *values[1:])
+
+
+def canonical_from_values(kind: type[Record], values: tuple[Any, ...]) -> bytes:
+    """``canonical_json`` of the record of type ``kind`` whose ``flat_values`` these are."""
+    shape = _shape(kind)
+    if not shape.direct:
+        names = field_names(kind)
+        record = kind(**dict(zip(names, (Locator(*values[0]), *values[1:]), strict=True)))
+        return json.dumps(
+            record_to_canonical(record), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode("utf-8")
+    parts: list[str] = []
+    add = parts.append
+    encode = encode_basestring
+    for index, key in shape.plan:
+        if index <= 0:
+            add(key + (shape.type_json if index else _locator_json(values[0])))
+            continue
+        value = values[index]
+        if value is None:
+            continue
+        kind_of = type(value)
+        if kind_of is str:
+            add(key + encode(value))
+        elif kind_of is bool:
+            add(key + ("true" if value else "false"))
+        elif kind_of is tuple and not value:
+            add(key + "[]")
         else:
-            keys = sorted([*names, _TYPE_KEY])
-            _PLANS[kind] = tuple((k, encode_basestring(k) + ":") for k in keys)
-    return _PLANS[kind]
+            add(key + _json_value(value))
+    return ("{" + ",".join(parts) + "}").encode("utf-8")
 
 
 def canonical_json(record: Record) -> bytes:
@@ -274,31 +331,8 @@ def canonical_json(record: Record) -> bytes:
 
     Equal to ``canonical_bytes(record_to_canonical(record))``; faster, with no dict.
     """
-    plan = _plan(type(record))
-    if plan is None:
+    if not _shape(type(record)).direct:
         return json.dumps(
             record_to_canonical(record), sort_keys=True, separators=(",", ":"), ensure_ascii=False
         ).encode("utf-8")
-    values = record.__dict__
-    parts: list[str] = []
-    add = parts.append
-    encode = encode_basestring
-    for name, key in plan:
-        if name is _TYPE_KEY:
-            add(key + encode(record.record_type))
-            continue
-        value = values[name]
-        if value is None:
-            continue
-        kind = type(value)
-        if kind is str:
-            add(key + encode(value))
-        elif kind is bool:
-            add(key + ("true" if value else "false"))
-        elif kind is tuple and not value:
-            add(key + "[]")
-        elif name == "locator":
-            add(key + _locator_json(value))
-        else:
-            add(key + _json_value(value))
-    return ("{" + ",".join(parts) + "}").encode("utf-8")
+    return canonical_from_values(type(record), flat_values(record))

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 
@@ -43,8 +43,10 @@ from extractors.records import (
     ImageMeta,
     Message,
     Record,
+    canonical_from_values,
     canonical_json,
     field_names,
+    flat_values,
 )
 from extractors.timeutil import sort_key
 from workstation.extract_worker import ExtractorFailed, run_in_worker, use_worker
@@ -57,7 +59,7 @@ TABLES: dict[type[Record], Any] = {
     ImageMeta: ImageMetaRecord.__table__,  # type: ignore[attr-defined]
 }
 #: Records per batch: rows go to the database one executemany per table and batch.
-BATCH_RECORDS = 2000
+BATCH_RECORDS = 1000
 _JSON_LISTS = {
     "recipients",
     "flags",
@@ -99,39 +101,34 @@ class _Table:
             f"VALUES ({', '.join([mark] * len(columns))})"
         )
         self._base = (*base.values(),)
-        record_fields = [n for n in field_names(kind) if n != "locator" and n in columns]
-        self._derived = [n for n in _DERIVED if n in columns and issubclass(kind, _DERIVED[n])]
-        natural = [*base, "ordinal", *_LOCATOR_COLUMNS, *record_fields, *self._derived]
+        names = field_names(kind)  # the order of flat_values; the locator first
+        record_fields = [n for n in names[1:] if n in columns]
+        derived = [n for n in _DERIVED if n in columns and issubclass(kind, _DERIVED[n])]
+        self._derived = [_DERIVED_VALUE[n] for n in derived]
+        natural = [*base, "ordinal", *_LOCATOR_COLUMNS, *record_fields, *derived]
         missing = [c for c in columns if c not in natural]
         if missing:
             raise KeyError(f"{table.name}: no value for column(s) {', '.join(missing)}")
-        self._fields = operator.itemgetter(*record_fields, "locator")
+        self._fields = operator.itemgetter(*(names.index(n) for n in record_fields))
         self._lists = [i for i, n in enumerate(record_fields) if n in _JSON_LISTS]
         order = [natural.index(c) for c in columns]
         self._order = None if order == list(range(len(natural))) else operator.itemgetter(*order)
         self._no_nul = dialect == "postgresql"
 
-    def row(self, record: Record, ordinal: int) -> tuple[Any, ...]:
-        """The database row of a record, in this table's column order."""
-        values: Any = self._fields(record.__dict__)
-        loc = values[-1].__dict__
-        values = values[:-1]
+    def derived(self, record: Record) -> tuple[Any, ...]:
+        """The derived column values of a record (computed where the record is)."""
+        return tuple(value(record) for value in self._derived)
+
+    def row(
+        self, values: tuple[Any, ...], derived: tuple[Any, ...], ordinal: int
+    ) -> tuple[Any, ...]:
+        """The database row of a record given as ``flat_values``, in column order."""
+        fields: Any = self._fields(values)
         if self._lists:
-            values = list(values)
+            fields = list(fields)
             for i in self._lists:
-                values[i] = _json_list(values[i])
-        derived = [_DERIVED_VALUE[n](record) for n in self._derived]
-        row: tuple[Any, ...] = (
-            *self._base,
-            ordinal,
-            loc["item_sha256"],
-            loc["path"],
-            loc["line"],
-            loc["offset"],
-            loc["pointer"],
-            *values,
-            *derived,
-        )
+                fields[i] = _json_list(fields[i])
+        row: tuple[Any, ...] = (*self._base, ordinal, *values[0], *fields, *derived)
         if self._order is not None:
             row = self._order(row)
         if self._no_nul:
@@ -164,53 +161,78 @@ def record_tables(base: dict[str, Any], dialect: str) -> dict[type[Record], _Tab
     return {kind: _Table(kind, table, base, dialect) for kind, table in TABLES.items()}
 
 
-class Batch(NamedTuple):
-    """Consecutive records shaped for storage, and the Merkle state after the last of them.
-
-    ``rows`` holds row tuples by table name; ``notes`` the warnings and embedded files, in
-    order; ``size`` and ``peaks`` are the record count and ``MerklePeaks`` state so far.
-    """
-
-    rows: dict[str, list[tuple[Any, ...]]]
-    notes: list[ExtractWarning | DerivedFile]
-    size: int
-    peaks: tuple[tuple[int, bytes], ...]
+#: A record on its way to the database: (type, flat_values, derived column values) for the
+#: record types with a table, the record itself for warnings and embedded files.
+Item = tuple[type[Record], tuple[Any, ...], tuple[Any, ...]] | ExtractWarning | DerivedFile
 
 
-def shaped_batches(
+def item_batches(
     records: Iterator[Record], tables: dict[type[Record], _Table], size: int = BATCH_RECORDS
-) -> Iterator[Batch]:
-    """Hash and shape the records for the ledger and the database, in order, in batches.
+) -> Iterator[list[Item]]:
+    """The records as plain tuples, in order, in lists of ``size``.
 
-    The same function runs in-process or in the extraction worker, so both give the same
-    rows and the same Merkle root. When the extractor (or shaping) raises, the records
-    before the failure are yielded as a last batch, then the exception propagates.
+    This is all the extraction worker does besides running the extractor: tuples cross the
+    pipe far more cheaply than dataclasses, and the parent, which hashes and stores them,
+    has its share of the work. When the extractor raises, the records before the failure
+    are yielded as a last batch, then the exception propagates.
     """
-    peaks = merkle.MerklePeaks()
-    rows: dict[str, list[tuple[Any, ...]]] = {}
-    notes: list[ExtractWarning | DerivedFile] = []
-    sha256 = hashlib.sha256
+    batch: list[Item] = []
     try:
-        for ordinal, record in enumerate(records):
-            peaks.append(sha256(b"\x00" + canonical_json(record)).digest())
-            table = tables.get(type(record))
+        for record in records:
+            kind = type(record)
+            table = tables.get(kind)
             if table is not None:
-                rows.setdefault(table.name, []).append(table.row(record, ordinal))
+                batch.append((kind, flat_values(record), table.derived(record)))
             elif isinstance(record, ExtractWarning | DerivedFile):
-                notes.append(record)
+                batch.append(record)
             else:
-                raise TypeError(f"unknown record type {type(record).__name__}")
-            if peaks.size % size == 0:
-                yield Batch(rows, notes, peaks.size, tuple(peaks.peaks))
-                rows, notes = {}, []
+                raise TypeError(f"unknown record type {kind.__name__}")
+            if len(batch) >= size:
+                yield batch
+                batch = []
     except ExtractionCancelled:
         raise
     except Exception:
-        if rows or notes:
-            yield Batch(rows, notes, peaks.size, tuple(peaks.peaks))
+        if batch:
+            yield batch
         raise
-    if rows or notes:
-        yield Batch(rows, notes, peaks.size, tuple(peaks.peaks))
+    if batch:
+        yield batch
+
+
+class Recorder:
+    """The receiving end: Merkle leaves, rows by table and notes, for one extraction.
+
+    ``take`` hashes each record's canonical JSON (in order: the leaves of the Merkle root)
+    and queues its row; ``flush`` inserts the queued rows. After a failure part-way through
+    a batch, what was taken before it is still consistent: leaves, rows and notes agree.
+    """
+
+    def __init__(self, tables: dict[type[Record], _Table]) -> None:
+        self.tables = tables
+        self.peaks = merkle.MerklePeaks()
+        self.rows: dict[type[Record], list[tuple[Any, ...]]] = {kind: [] for kind in tables}
+        self.notes: list[ExtractWarning | DerivedFile] = []
+
+    def take(self, items: list[Item]) -> None:
+        peaks, rows, tables = self.peaks, self.rows, self.tables
+        sha256 = hashlib.sha256
+        for item in items:
+            if type(item) is tuple:
+                kind, values, derived = item
+                row = tables[kind].row(values, derived, peaks.size)
+                peaks.append(sha256(b"\x00" + canonical_from_values(kind, values)).digest())
+                rows[kind].append(row)
+            else:
+                note: Any = item
+                peaks.append(sha256(b"\x00" + canonical_json(note)).digest())
+                self.notes.append(note)
+
+    def flush(self, conn: sa.Connection) -> None:
+        for kind, rows in self.rows.items():
+            if rows:
+                conn.exec_driver_sql(self.tables[kind].sql, rows)
+                rows.clear()
 
 
 def record_leaf(record: Record) -> bytes:
@@ -266,13 +288,11 @@ class ItemExtractor:
         ctx = Context(tz=self.tz, cancelled=self.cancelled)
         extraction_id = str(uuid.uuid4())
         base = {"case_id": self.case.case_id, "extraction_id": extraction_id, "item_id": item.id}
-        tables = record_tables(base, self.case.engine.dialect.name)
-        sql = {t.name: t.sql for t in tables.values()}
+        recorder = Recorder(record_tables(base, self.case.engine.dialect.name))
         derived: list[Acquisition] = []
         warnings: list[str] = []
         status, error = "complete", None
         label = registry.label(extractor)
-        found = merkle.MerklePeaks()
         try:
             with self.case.writing(self.signer) as writer:
                 # The extraction row goes first so record rows can reference it.
@@ -291,25 +311,27 @@ class ItemExtractor:
                     },
                 )
                 try:
-                    batches: Iterator[Batch]
+                    batches: Iterator[list[Item]]
                     if use_worker(source):
                         batches = run_in_worker(
-                            lambda: shaped_batches(
-                                extractor.extract(source, Context(tz=self.tz)), tables
+                            lambda: item_batches(
+                                extractor.extract(source, Context(tz=self.tz)), recorder.tables
                             ),
                             self.cancelled,
                         )
                     else:
-                        batches = shaped_batches(extractor.extract(source, ctx), tables)
+                        batches = item_batches(extractor.extract(source, ctx), recorder.tables)
                     for batch in batches:
-                        for name, rows in batch.rows.items():
-                            writer.conn.exec_driver_sql(sql[name], rows)
-                        for note in batch.notes:
-                            if isinstance(note, ExtractWarning):
-                                warnings.append(_warning_text(note))
-                            else:
-                                derived.append(self._stage_derived(item, note, label))
-                        found.size, found.peaks = batch.size, list(batch.peaks)
+                        try:
+                            recorder.take(batch)
+                        finally:
+                            recorder.flush(writer.conn)
+                            for note in recorder.notes:
+                                if isinstance(note, ExtractWarning):
+                                    warnings.append(_warning_text(note))
+                                else:
+                                    derived.append(self._stage_derived(item, note, label))
+                            recorder.notes.clear()
                 except ExtractionCancelled:
                     raise
                 except Exception as exc:  # recorded, with what was found kept
@@ -320,10 +342,19 @@ class ItemExtractor:
                         else (f"{type(exc).__name__}: {exc}")
                     )
                     warnings.append(
-                        f"{source.path}: {label} stopped after {found.size} records: {error}"
+                        f"{source.path}: {label} stopped after {recorder.peaks.size} records: "
+                        f"{error}"
                     )
                 self._finish(
-                    writer, item, extractor, extraction_id, found, warnings, derived, status, error
+                    writer,
+                    item,
+                    extractor,
+                    extraction_id,
+                    recorder.peaks,
+                    warnings,
+                    derived,
+                    status,
+                    error,
                 )
         except BaseException:
             for acq in derived:
@@ -331,7 +362,7 @@ class ItemExtractor:
             raise
         self.case.store.finalise(a.staged for a in derived)
         summary.extractions += 1
-        summary.records += found.size
+        summary.records += recorder.peaks.size
         summary.derived += len(derived)
         summary.warnings.extend(warnings)
 
