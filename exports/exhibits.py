@@ -8,6 +8,7 @@ highlighted (MG_BUNDLE.md: a thread is always shown whole).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -69,6 +70,7 @@ class Exhibit:
 
 
 def _items_of_threads(conn: Connection, case_id: str, thread_ids: Sequence[str]) -> list[str]:
+    """The items a thread is read from, then the media its messages attach, in ledger order."""
     rows = conn.execute(
         sa.select(T_ITEM.c.sha256, sa.func.min(T_ITEM.c.ledger_seq).label("first"))
         .join(T_MESSAGE, T_MESSAGE.c.item_id == T_ITEM.c.id)
@@ -76,7 +78,56 @@ def _items_of_threads(conn: Connection, case_id: str, thread_ids: Sequence[str])
         .group_by(T_ITEM.c.sha256)
         .order_by("first")
     ).all()
-    return [r.sha256 for r in rows]
+    sources = [r.sha256 for r in rows]
+    return sources + [s for s in _attached_items(conn, case_id, thread_ids) if s not in sources]
+
+
+def _attached_items(conn: Connection, case_id: str, thread_ids: Sequence[str]) -> list[str]:
+    """Items holding the files the thread's messages attach (photos, voice notes …).
+
+    A message names its attachment as the export does (a file name, or a path inside the
+    export). The file is the item of that name acquired beside the chat (same archive, or a
+    member of the chat's own item, as MMS parts are) or, for a chat exported as a folder, in
+    the chat file's folder. Names are never matched across exports.
+    """
+    rows = conn.execute(
+        sa.select(T_MESSAGE.c.attachments, T_ITEM.c.id, T_ITEM.c.parent_id, T_ITEM.c.path)
+        .join(T_ITEM, T_MESSAGE.c.item_id == T_ITEM.c.id)
+        .where(
+            T_MESSAGE.c.case_id == case_id,
+            T_MESSAGE.c.thread_id.in_(list(thread_ids)),
+            T_MESSAGE.c.attachments != "[]",
+        )
+    ).all()
+    wanted: dict[tuple[str | None, str, str], set[str]] = {}
+    for r in rows:
+        names = {str(a).replace("\\", "/").rsplit("/", 1)[-1] for a in json.loads(r.attachments)}
+        folder = str(r.path).rsplit("/", 1)[0] + "/" if r.parent_id is None else ""
+        wanted.setdefault((r.parent_id, str(r.id), folder), set()).update(n for n in names if n)
+    found: dict[str, int] = {}
+    for (parent, chat_item, folder), names in wanted.items():
+        scope = (
+            sa.or_(T_ITEM.c.parent_id == parent, T_ITEM.c.parent_id == chat_item)
+            if parent is not None
+            else sa.or_(
+                sa.and_(
+                    T_ITEM.c.parent_id.is_(None), T_ITEM.c.path.startswith(folder, autoescape=True)
+                ),
+                T_ITEM.c.parent_id == chat_item,
+            )
+        )
+        for name_chunk in _chunks(sorted(names), 500):
+            for item in conn.execute(
+                sa.select(T_ITEM.c.sha256, T_ITEM.c.ledger_seq).where(
+                    T_ITEM.c.case_id == case_id, T_ITEM.c.name.in_(name_chunk), scope
+                )
+            ):
+                found[item.sha256] = min(found.get(item.sha256, item.ledger_seq), item.ledger_seq)
+    return sorted(found, key=lambda s: (found[s], s))
+
+
+def _chunks(values: Sequence[str], size: int) -> list[Sequence[str]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
 
 
 def _resolve(

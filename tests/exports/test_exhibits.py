@@ -3,6 +3,7 @@ exhibit is always the whole thread; unknown items, threads and messages are refu
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,40 @@ def test_unknown_things_are_refused_clearly(
 def test_a_description_is_required(chat_case: Case, signer: Signer) -> None:
     with pytest.raises(ExhibitError, match="needs a description"):
         assign_exhibit(chat_case, signer, "item", [_screenshot_sha(chat_case)], "  ")
+
+
+def _names_of(case: Case, shas: tuple[str, ...]) -> list[str]:
+    with case.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(T_ITEM.c.sha256, T_ITEM.c.name).where(T_ITEM.c.sha256.in_(shas))
+        ).all()
+    name = {r.sha256: r.name for r in rows}
+    return [name[s] for s in shas]
+
+
+@pytest.mark.parametrize(
+    ("thread", "source", "media"),
+    [
+        # a zip export: the chat file, then the photos beside it in the same archive
+        ("whatsapp:+44 7700 900987", "_chat.txt", "00000012-PHOTO-2024-03-26-22-41-07.jpg"),
+        # a folder export: the photos in the chat's folder
+        ("5550001", "result.json", "photo_1@13-04-2024_02-22-08.jpg"),
+    ],
+)
+def test_a_thread_exhibit_carries_the_media_its_messages_attach(
+    alpha_copy: Case, signer: Signer, thread: str, source: str, media: str
+) -> None:
+    made = assign_exhibit(alpha_copy, signer, "thread", [thread], "the chat", "")
+    names = _names_of(alpha_copy, made.items)
+    assert names[0] == source and media in names
+    with alpha_copy.engine.connect() as conn:
+        attached = {
+            a
+            for (text,) in conn.execute(
+                sa.select(T_MESSAGE.c.attachments).where(T_MESSAGE.c.thread_id == thread)
+            )
+            for a in json.loads(text)
+        }
+    # every attached file that was handed over is in the exhibit, and nothing else
+    assert set(names[1:]) <= {a.rsplit("/", 1)[-1] for a in attached}
+    assert len(names) > 1
