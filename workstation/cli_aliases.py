@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from workstation import aliases, timeline
@@ -77,6 +78,25 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Intermixed(argparse.ArgumentParser):
+    """A parser taking positionals from anywhere among the options: with plain argparse,
+    ``ews aliases CASE_DIR --db URL confirm A B`` fails, as the optional decision words are
+    settled (as none) when ``--db`` splits them from CASE_DIR."""
+
+    _inner = False
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        if self._inner:  # parse_known_intermixed_args calls back here for its two passes
+            return super().parse_known_args(args, namespace)
+        self._inner = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._inner = False
+
+
 def register(sub: SubParsers, case_cmd: CaseCommand) -> None:
     """Add this module's sub-commands to the ``ews`` parser."""
     del sub
@@ -91,6 +111,7 @@ def register(sub: SubParsers, case_cmd: CaseCommand) -> None:
         metavar="confirm|reject|undo A B | label GROUP_ID LABEL",
         help="a decision (a ledger entry); none lists suggestions and groups",
     )
+    sp.__class__ = _Intermixed
     sp.add_argument("--note", default="", help="the examiner's reason for a decision")
     sp.add_argument("--examiner", help="initials of the acting examiner")
     sp.add_argument(
