@@ -5,7 +5,8 @@ case's tables, as extractors would have left them: names drawn from common first
 surnames (so big blocks like "Mum" and "John Smith" occur), ~15% of people with a second or
 third account (spelling variants, look-alike letters, the same phone written another way, the
 same email in other case, the same or a re-compressed profile picture), 2% on one default
-avatar, 1,500 accounts named "Mum", and 20,000 messages, some giving a number.
+avatar, 1,500 accounts named "Mum", and 20,000 messages in titled threads, some giving a
+number; spread over ten ingest sources ("Phone N"), each with its holder's account.
 
 Usage: python bench/bench_aliases.py [--accounts 100000] [--out bench/out]
 """
@@ -57,6 +58,7 @@ LAST = _names(
 )
 CONFUSE = {"a": "а", "e": "е", "o": "о", "c": "с", "p": "р"}  # Cyrillic look-alikes
 PLATFORMS = ("facebook", "instagram", "whatsapp", "sms", "telegram", "x", "email")
+SOURCES = 10
 
 
 def _variant(rng: random.Random, name: str) -> str:
@@ -115,39 +117,46 @@ def generate(case: Case, n: int, seed: int = 5) -> None:
     accounts, pictures, texts = _rows(n, rng)
     cid = case.case_id
     with case.engine.begin() as conn:
-        item_id, ext = str(uuid.uuid4()), str(uuid.uuid4())
-        conn.execute(
-            sa.insert(T_ITEM),
-            {
-                "id": item_id,
-                "case_id": cid,
-                "sha256": "0" * 64,
-                "size": 0,
-                "mime": "text/plain",
-                "name": "synthetic",
-                "path": "synthetic",
-                "acquired_at": "2024-01-01T00:00:00Z",
-                "acquired_by": "BE",
-                "source": "bench",
-                "reason": "bench",
-                "ledger_seq": 0,
-            },
-        )
-        conn.execute(sa.insert(Extraction.__table__), {  # type: ignore[attr-defined]
-            "id": ext, "case_id": cid, "item_id": item_id, "extractor": "bench", "version": "1",
-            "status": "complete", "record_count": n, "warning_count": 0,
-            "merkle_root": "0" * 64, "ledger_seq": 0})  # fmt: skip
-        loc = {"case_id": cid, "extraction_id": ext, "item_id": item_id,
-               "loc_sha256": "0" * 64, "loc_path": "synthetic"}  # fmt: skip
-        cols = ("display_name", "phone_raw", "phone_e164", "email")
+        sources = []  # ten devices, each with its holder's own account
+        for n in range(SOURCES):
+            item_id, ext = str(uuid.uuid4()), str(uuid.uuid4())
+            conn.execute(
+                sa.insert(T_ITEM),
+                {
+                    "id": item_id,
+                    "case_id": cid,
+                    "sha256": f"{n:064x}",
+                    "size": 0,
+                    "mime": "text/plain",
+                    "name": f"synthetic-{n}",
+                    "path": f"synthetic-{n}",
+                    "acquired_at": "2024-01-01T00:00:00Z",
+                    "acquired_by": "BE",
+                    "source": f"Phone {n} (synthetic)",
+                    "reason": "bench",
+                    "ledger_seq": 0,
+                },
+            )
+            conn.execute(sa.insert(Extraction.__table__), {  # type: ignore[attr-defined]
+                "id": ext, "case_id": cid, "item_id": item_id, "extractor": "bench",
+                "version": "1", "status": "complete", "record_count": n, "warning_count": 0,
+                "merkle_root": "0" * 64, "ledger_seq": 0})  # fmt: skip
+            sources.append({"case_id": cid, "extraction_id": ext, "item_id": item_id,
+                            "loc_sha256": "0" * 64, "loc_path": "synthetic"})  # fmt: skip
+        loc = sources[0]
+        cols = ("display_name", "phone_raw", "phone_e164", "email", "is_owner")
+        owners = [{"account_key": f"whatsapp:holder{n}", "platform": "whatsapp",
+                   "display_name": "You", "is_owner": True} for n in range(SOURCES)]  # fmt: skip
         conn.execute(
             sa.insert(AccountRecord.__table__),  # type: ignore[attr-defined]
-            [{**loc, "ordinal": i, **dict.fromkeys(cols), **a} for i, a in enumerate(accounts)],
-        )
+            [{**sources[i % SOURCES], "ordinal": i, **dict.fromkeys(cols), "is_owner": False,
+              **a} for i, a in enumerate(accounts + owners)],
+        )  # fmt: skip
         senders = [a["account_key"] for a in accounts]
         conn.execute(
             sa.insert(MessageRecord.__table__),  # type: ignore[attr-defined]
-            [{**loc, "ordinal": i, "platform": "sms", "thread_id": f"t{i % 500}", "kind": "text",
+            [{**sources[i % SOURCES], "ordinal": i, "platform": "sms", "thread_id": f"t{i % 500}",
+              "thread_title": f"Chat {i % 500}", "kind": "text",
               "sender_key": rng.choice(senders), "text": t} for i, t in enumerate(texts)],
         )  # fmt: skip
         items, metas, avatars = [], [], []
