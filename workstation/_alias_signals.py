@@ -253,6 +253,13 @@ def export_holder_pairs(facts: dict[str, AccountFacts], cand: Candidates) -> Non
     for acc in facts.values():
         for source in acc.holder_of:
             by_source[source].append(acc.key)
+        if len(acc.holder_of) > 1 and len(cand.notes) < 40:
+            cand.notes.append(
+                f"{acc.key} is the holder under {len(acc.holder_of)} sources "
+                f"({', '.join(map(repr, sorted(acc.holder_of)))}): their holders are suggested "
+                "as one person through this one account key; check it is one person's "
+                '(extractors key some accounts by name, e.g. WhatsApp\'s "You")'
+            )
     for source, members in by_source.items():
         for a, b in cand.block(members, f"the holder of {source!r}", star=True):
             text = (

@@ -219,6 +219,13 @@ def test_holders_of_one_source_are_one_person(case: Case) -> None:
     # nor the holders of another source or of none
 
 
+def test_a_holder_key_under_two_sources_is_said(case: Case) -> None:
+    for phone in ("Victim's phone", "Suspect's phone"):  # both exports' owner is "You"
+        add_rows(case, [acc("whatsapp:You", display_name="You", is_owner=True)], source=phone)
+    report = aliases.analyse(case)
+    assert any("whatsapp:You is the holder under 2 sources" in n for n in report.notes)
+
+
 def test_decisions_are_ledger_entries_and_rejection_sticks(
     case: Case, signer: Signer, second_signer: Signer
 ) -> None:
