@@ -50,20 +50,24 @@ class Layout:
 def match_header(text: str) -> re.Match[str] | None:
     """The header at the start of a line, or None."""
     m = _HEADER.match(text)
-    if m is None or (m["tail"] in (" ", "\u00a0") and not m["br"] and not m["dot"]):
-        return None  # a bare space after the time only follows a "13. 6. 2018." date
+    if m is None or shape_of(m.group(*SHAPE_GROUPS)) is None:
+        return None
     return m
 
 
-def header_shape(m: re.Match[str]) -> tuple[object, ...]:
-    """The layout of a header: brackets, date separator, tail, seconds, 12 h."""
-    tail = m["tail"].strip(" \u00a0") or " "
-    return (bool(m["br"]), m["ds"], tail, m["s"] is not None, m["ap"] is not None)
+#: The groups of a header that decide its layout (``shape_of``).
+SHAPE_GROUPS = ("br", "dot", "tail", "ds", "s", "ap")
+#: ``_HEADER.match``: a header candidate, to be confirmed by ``shape_of`` (match_header).
+match_candidate = _HEADER.match
 
 
-def date_fields(m: re.Match[str]) -> tuple[str, str, str]:
-    """The three date fields of a header as written, in file order."""
-    return (m["d1"], m["d2"], m["d3"])
+def shape_of(groups: tuple[str | None, ...]) -> tuple[object, ...] | None:
+    """The layout (brackets, date separator, tail, seconds, 12 h) of a header candidate by
+    its ``SHAPE_GROUPS``; None when it is no header after all."""
+    br, dot, tail, ds, s, ap = groups
+    if tail in (" ", "\u00a0") and not br and not dot:
+        return None  # a bare space after the time only follows a "13. 6. 2018." date
+    return (bool(br), ds, (tail or "").strip(" \u00a0") or " ", s is not None, ap is not None)
 
 
 @lru_cache(maxsize=2048)
@@ -84,7 +88,7 @@ def _invalid_orders(fields: tuple[str, str, str]) -> tuple[str, ...]:
     return tuple(o for o in _ORDERS if date_of(fields, o) is None)
 
 
-_KEY_GROUPS = ("br", "dot", "tail", "ds", "s", "ap", "d1", "d2", "d3")
+_KEY_GROUPS = (*SHAPE_GROUPS, "d1", "d2", "d3")
 _MAX_KEYS = 1 << 16  # distinct headers counted before they are folded into the statistics
 
 
@@ -122,10 +126,11 @@ def _fold(
     seen: dict[tuple[str | None, ...], list[int]], stats: dict[tuple[object, ...], _ShapeStats]
 ) -> None:
     """Add the counted headers to the statistics by layout (as ``match_header`` reads them)."""
-    for (br, dot, tail, ds, s, ap, *fields), (count, first_line) in seen.items():
-        if tail in (" ", "\u00a0") and not br and not dot:
+    for groups, (count, first_line) in seen.items():
+        shape = shape_of(groups[:6])
+        if shape is None:
             continue  # not a header: see match_header
-        shape = (bool(br), ds, (tail or "").strip(" \u00a0") or " ", s is not None, ap is not None)
+        fields = groups[6:]
         st = stats.get(shape)
         if st is None:
             st = stats[shape] = _ShapeStats(first_line=first_line)

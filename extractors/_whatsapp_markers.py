@@ -78,7 +78,7 @@ def split_sender(rest: str) -> tuple[str | None, str]:
         if m is None or _ACTOR.match(rest) or E2E.match(rest):
             return None, rest
         name, body = m["name"], m["body"]
-    if any(q in name for q in '"“”') and _ACTOR.match(rest):
+    if ('"' in name or "“" in name or "”" in name) and _ACTOR.match(rest):
         return None, rest  # a group subject with ": " in it, not a sender
     sender = name.strip(_NAME_CONTROLS)
     return (sender, body) if sender else (None, rest)
@@ -116,6 +116,8 @@ def _strip_marks(text: str) -> str:
 def _drop_edited_marker(raw: str) -> str | None:
     """The body without a trailing ``<This message was edited>``; None if it has none."""
     tail = raw.rstrip(" \u200e\u200f")
+    if not tail.endswith(_EDITED_MARKERS):
+        return None
     for marker in _EDITED_MARKERS:
         if tail.endswith(marker):
             return tail[: -len(marker)].rstrip(" \u00a0\u200e\u200f")

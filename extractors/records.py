@@ -236,8 +236,11 @@ def _json_value(value: Any) -> str:
         return "true" if value else "false"
     if kind is int:
         return int.__repr__(value)
-    if kind is tuple and all(type(v) is str for v in value):
-        return "[" + ",".join(map(encode_basestring, value)) + "]"
+    if kind is tuple:
+        try:  # strings (or str subclasses, which json.dumps writes the same way)
+            return "[" + ",".join(map(encode_basestring, value)) + "]"
+        except TypeError:
+            pass
     if isinstance(value, tuple):
         value = list(value)
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -30,11 +30,13 @@ from functools import lru_cache
 from typing import ClassVar
 
 from extractors._whatsapp_grammar import (
+    SHAPE_GROUPS,
     Layout,
     date_of,
-    header_shape,
     learn_layout,
+    match_candidate,
     match_header,
+    shape_of,
 )
 from extractors._whatsapp_lines import MAX_LINE as MAX_LINE  # re-export: tests
 from extractors._whatsapp_lines import read_chunks
@@ -203,6 +205,8 @@ class _Reader:
         self.problems: dict[str, int] = {}
         self.no_archive_warned = False
         self.orphans = (0, 0, 0)  # first line, last line, count of text before any header
+        self.day: date | None = None  # the day of the last message, and its _day_rule
+        self.day_rule: tuple[timedelta, tuple[str, ...]] | None = None
 
     def loc(self, line: int) -> Locator:
         return self.source.locate(line=line)
@@ -210,18 +214,27 @@ class _Reader:
     def run(self) -> Iterator[Record]:
         pending: _Pending | None = None
         shape = self.layout.shape
+        # Header groups -> of this file's layout (True), of another (False), no header (None)
+        is_ours: dict[tuple[str | None, ...], bool | None] = {}
         with self.source.open() as f:
             for chunk in read_chunks(f, self.source.head):
                 self.ctx.check_cancelled()
                 if chunk.problem:
                     yield from self.line_problem(chunk.first, chunk.problem)
                 for number, text in enumerate(chunk.lines, chunk.first):
-                    m = match_header(text)
-                    if m is not None and header_shape(m) != shape:
-                        yield from self.line_problem(
-                            number, "looks like a header of another layout: kept as text"
-                        )
-                        m = None
+                    m = match_candidate(text)
+                    if m is not None:
+                        groups = m.group(*SHAPE_GROUPS)
+                        ours = is_ours.get(groups)
+                        if ours is None:
+                            found = shape_of(groups)
+                            ours = is_ours[groups] = None if found is None else found == shape
+                        if not ours:
+                            if ours is not None:
+                                yield from self.line_problem(
+                                    number, "looks like a header of another layout: kept as text"
+                                )
+                            m = None
                     if m is not None:
                         if self.orphans[2]:
                             yield from self.flush_orphans()
@@ -315,14 +328,21 @@ class _Reader:
         flags: list[str] = []
         utc, tz = None, None
         if p.when is not None:
-            try:
-                resolved = _resolve(p.when, self.ctx.tz)
-            except (OverflowError, ValueError):
-                resolved = None
-                yield self.ctx.warn(self.loc(p.line), f"time {p.stamp!r} cannot be made UTC")
-            if resolved is not None:
-                utc, tz = resolved.utc, self.ctx.tz
-                flags.extend(resolved.flags)
+            day = p.when.date()
+            if day != self.day:  # _resolve's first step, kept while the day lasts
+                self.day, self.day_rule = day, _day_rule(day, self.ctx.tz)
+            if self.day_rule is not None:
+                utc, tz = (p.when - self.day_rule[0]).isoformat() + "Z", self.ctx.tz
+                flags.extend(self.day_rule[1])
+            else:
+                try:
+                    resolved = _resolve(p.when, self.ctx.tz)
+                except (OverflowError, ValueError):
+                    resolved = None
+                    yield self.ctx.warn(self.loc(p.line), f"time {p.stamp!r} cannot be made UTC")
+                if resolved is not None:
+                    utc, tz = resolved.utc, self.ctx.tz
+                    flags.extend(resolved.flags)
         if utc is None:
             flags.append("time_unparsed")
         if self.layout.order_assumed:

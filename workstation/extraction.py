@@ -104,7 +104,11 @@ class _Table:
         names = field_names(kind)  # the order of flat_values; the locator first
         record_fields = [n for n in names[1:] if n in columns]
         derived = [n for n in _DERIVED if n in columns and issubclass(kind, _DERIVED[n])]
-        self._derived = [_DERIVED_VALUE[n] for n in derived]
+        if len(derived) > 1:
+            raise TypeError(f"{kind.__name__}: more than one derived column")
+        self.derived: Callable[[Any], tuple[Any, ...]] = (
+            _DERIVED_VALUE[derived[0]] if derived else _no_derived
+        )
         natural = [*base, "ordinal", *_LOCATOR_COLUMNS, *record_fields, *derived]
         missing = [c for c in columns if c not in natural]
         if missing:
@@ -114,10 +118,6 @@ class _Table:
         order = [natural.index(c) for c in columns]
         self._order = None if order == list(range(len(natural))) else operator.itemgetter(*order)
         self._no_nul = dialect == "postgresql"
-
-    def derived(self, record: Record) -> tuple[Any, ...]:
-        """The derived column values of a record (computed where the record is)."""
-        return tuple(value(record) for value in self._derived)
 
     def row(
         self, values: tuple[Any, ...], derived: tuple[Any, ...], ordinal: int
@@ -140,10 +140,17 @@ class _Table:
 
 _LOCATOR_COLUMNS = ("loc_sha256", "loc_path", "loc_line", "loc_offset", "loc_pointer")
 _DERIVED: dict[str, type[Record]] = {"account_key": Account, "sent_at_sort": Message}
-_DERIVED_VALUE: dict[str, Callable[[Any], Any]] = {
-    "account_key": lambda r: r.key,
-    "sent_at_sort": lambda r: sort_key(r.sent_at_utc),
+#: The derived column values of a record (computed where the record is, in the worker).
+_DERIVED_VALUE: dict[str, Callable[[Any], tuple[Any, ...]]] = {
+    "account_key": lambda r: (r.key,),
+    "sent_at_sort": lambda r: (sort_key(r.sent_at_utc),),
 }
+
+
+def _no_derived(_record: Any) -> tuple[Any, ...]:
+    return ()
+
+
 _EMPTY_LIST = "[]"
 
 
@@ -151,8 +158,11 @@ def _json_list(value: Any) -> str:
     """A list field as the database keeps it: ``json.dumps(list(value), ensure_ascii=False)``."""
     if not value:
         return _EMPTY_LIST
-    if all(type(v) is str for v in value):
-        return "[" + ", ".join(map(encode_basestring, value)) + "]"
+    if type(value) is tuple:
+        try:  # strings (or str subclasses, which json.dumps writes the same way)
+            return "[" + ", ".join(map(encode_basestring, value)) + "]"
+        except TypeError:
+            pass
     return json.dumps(list(value), ensure_ascii=False)
 
 
