@@ -176,7 +176,13 @@ def test_natives_are_the_stored_bytes_and_their_entries_are_proven(exported: Exp
     entries = {e["seq"]: e for e in _json(files, LAYOUT["ledger_json"])}
     acquired = {e["data"]["sha256"] for e in entries.values() if e["action"] == "item.acquired"}
     natives = [p for p in files if "/native/" in p]
-    assert len(natives) == 3
+    listed = [n["path"] for ex in _json(files, "exhibits.json")["exhibits"] for n in ex["natives"]]
+    assert sorted(natives) == sorted(listed)
+    names = {p.rsplit("/", 1)[-1][13:] for p in natives}  # after "<sha256[:12]>_"
+    # the two chats, the screenshot, and the photos the suspect's chat attaches
+    assert {"_chat.txt", "WhatsApp_Chat_with_Dan.txt"} <= names
+    assert "Screenshot_20240412-063320_Messages.jpg" in names
+    assert any("-PHOTO-" in n for n in names)
     for p in natives:
         sha = hashlib.sha256(files[p]).hexdigest()
         assert p.rsplit("/", 1)[-1].startswith(sha[:12] + "_")
