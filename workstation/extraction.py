@@ -14,6 +14,7 @@ import json
 import operator
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
 from typing import Any, BinaryIO
@@ -268,12 +269,16 @@ class ItemExtractor:
         self.signer = signer
         self.tz = tz
         self.cancelled = cancelled or (lambda: False)
+        self._members: tuple[tuple[Sibling, ...], dict[str, str]] | None = None
 
     def source_of(self, item: Any, siblings: tuple[Sibling, ...]) -> Source:
         store = self.case.store
         with store.open_blob(item.sha256) as f:
             head = f.read(1 << 16)
-        by_member = {s.member: s.sha256 for s in siblings}
+        if self._members is None or self._members[0] is not siblings:
+            # One archive's members serve all its items: built once, not once per member.
+            self._members = (siblings, {s.member: s.sha256 for s in siblings})
+        by_member = self._members[1]
 
         def open_sibling(member: str) -> BinaryIO:
             return store.open_blob(by_member[member])  # KeyError when not a member
@@ -465,6 +470,35 @@ def extract_run_items(
     Items are visited in ledger order, including child items that extraction itself
     acquires (they come later in the ledger), so nested content is reached too.
     """
+    with _wal_kept(case):
+        return _extract_items(case, signer, run_id, tz, cancelled, progress, skip)
+
+
+@contextmanager
+def _wal_kept(case: Case) -> Iterator[None]:
+    """Keep one idle SQLite connection open while many small transactions run.
+
+    Each transaction opens and closes its own connection; when the last connection to a
+    database closes, SQLite checkpoints the whole WAL into the database file and deletes it
+    (an fsync of the database per item). With this one open, commits stay ordinary WAL
+    commits (durable: synchronous=FULL) and SQLite checkpoints as the WAL grows, as usual.
+    """
+    if case.engine.dialect.name != "sqlite":
+        yield
+        return
+    with case.engine.connect():
+        yield
+
+
+def _extract_items(
+    case: Case,
+    signer: Signer,
+    run_id: str | None,
+    tz: str,
+    cancelled: Callable[[], bool] | None,
+    progress: Callable[[str], None] | None,
+    skip: frozenset[str],
+) -> ExtractionSummary:
     summary = ExtractionSummary()
     worker = ItemExtractor(case, signer, tz, cancelled)
     members_of: dict[str, tuple[Sibling, ...]] = {}  # by parent id: big archives, one query
