@@ -33,6 +33,18 @@ class JsonDamage(Exception):
         self.what = what
 
 
+_DECODER = json.JSONDecoder()
+
+
+class Decoded:
+    """A value the scanner parsed itself (``JsonScanner.decoded``)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
 class JsonScanner:
     """Finds the extents of JSON values in a byte stream, holding one value at a time.
 
@@ -47,6 +59,7 @@ class JsonScanner:
         self._base = 0  # file offset of _buf[0]
         self._eof = False
         self._grew = False  # the last refill read bytes
+        self._text: str | None = None  # _buf as text when it is all ASCII (see decoded)
         self._refill()
         if self._buf.startswith(b"\xef\xbb\xbf"):
             self._pos = 3
@@ -66,7 +79,31 @@ class JsonScanner:
         self._buf.extend(chunk)
         self._eof = self._eof or not chunk
         self._grew = bool(chunk)
+        self._text = None
+        self._ascii = self._buf.isascii()
         return shift
+
+    def decoded(self, limit: int) -> Decoded | None:
+        """The next value parsed at once, when it is an object held whole in an ASCII
+        buffer (Facebook escapes every non-ASCII character); else None, and nothing is
+        consumed: ``value`` then finds its extent as usual.
+
+        Parsing a valid object finds the same extent ``value`` finds, so the two agree
+        whenever this succeeds; anything else (damage, an unfinished or over-long value)
+        is left to ``value``.
+        """
+        if not self._ascii or self.peek() != 0x7B:  # '{'
+            return None
+        if self._text is None:
+            self._text = self._buf.decode("ascii")
+        try:
+            parsed, end = _DECODER.raw_decode(self._text, self._pos)
+        except (ValueError, RecursionError):
+            return None
+        if end - self._pos > limit:
+            return None
+        self._pos = end
+        return Decoded(parsed)
 
     def peek(self) -> int | None:
         """The next non-space byte (not consumed), None at the end of the input."""
@@ -165,6 +202,15 @@ class JsonScanner:
 
     def elements(self, limit: int) -> Iterator[tuple[int, bytes | None]]:
         """(offset, bytes or None when too long) for each element of the next array."""
+        for where, raw in self.parsed_elements(limit, parse=False):
+            assert not isinstance(raw, Decoded)  # not asked to parse
+            yield where, raw
+
+    def parsed_elements(
+        self, limit: int, parse: bool = True
+    ) -> Iterator[tuple[int, Decoded | bytes | None]]:
+        """(offset, the value parsed, its bytes, or None when too long) for each element of
+        the next array; with ``parse``, objects are parsed at once when ``decoded`` can."""
         self.expect(b"[", "for the messages array")
         if self.peek() == ord("]"):
             self._pos += 1
@@ -172,7 +218,7 @@ class JsonScanner:
         while True:
             self.peek()  # the value itself, not the blanks before it
             where = self.offset
-            yield where, self.value(limit)
+            yield where, (parse and self.decoded(limit)) or self.value(limit)
             if self.expect(b",]", "after an array element") == ord("]"):
                 return
 
@@ -226,9 +272,9 @@ def read_header(source: Source) -> tuple[dict[str, Any], list[tuple[int, str]]]:
     return values, problems
 
 
-def iter_message_values(source: Source) -> Iterator[tuple[int, int, bytes | None]]:
-    """Pass 2: (index, offset, bytes) of each element of ``messages``; JsonDamage at a break
-    inside it (damage before it was reported by ``read_header``)."""
+def iter_message_values(source: Source) -> Iterator[tuple[int, int, Decoded | bytes | None]]:
+    """Pass 2: (index, offset, value parsed or bytes) of each element of ``messages``;
+    JsonDamage at a break inside it (damage before it was reported by ``read_header``)."""
     with source.open() as stream:
         scanner = JsonScanner(stream)
         try:
@@ -240,5 +286,5 @@ def iter_message_values(source: Source) -> Iterator[tuple[int, int, bytes | None
                 return
         except JsonDamage:
             return
-        for n, (where, raw) in enumerate(scanner.elements(VALUE_LIMIT)):
+        for n, (where, raw) in enumerate(scanner.parsed_elements(VALUE_LIMIT)):
             yield n, where, raw

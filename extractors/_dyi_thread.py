@@ -15,6 +15,7 @@ from typing import Any
 from extractors._dyi_archive import SiblingIndex, thread_id_of
 from extractors._dyi_json import (
     VALUE_LIMIT,
+    Decoded,
     JsonDamage,
     decode_value,
     iter_message_values,
@@ -109,18 +110,23 @@ class ThreadReader:
         """The Account key of a display name (None for none or a placeholder)."""
         return f"{self.platform}:{name}" if name and name.casefold() not in _NO_ONE else None
 
-    def records(self, n: int, raw: bytes | None, offset: int) -> Iterator[Record]:
+    def records(self, n: int, raw: Decoded | bytes | None, offset: int) -> Iterator[Record]:
         """Records of the message at index ``n`` (warnings for damage)."""
         pointer = f"/messages/{n}"
-        where = self.source.locate(pointer=pointer)
-        if raw is None:
+        if isinstance(raw, Decoded):
+            value, problem = raw.value, None
+        elif raw is None:
+            where = self.source.locate(pointer=pointer)
             yield self.ctx.warn(where, f"message over {VALUE_LIMIT} bytes at offset {offset}")
             return
-        value, problem = decode_value(raw)
+        else:
+            value, problem = decode_value(raw)
         if problem:
+            where = self.source.locate(pointer=pointer)
             yield self.ctx.warn(where, f"message at offset {offset}: {problem}")
         if not isinstance(value, dict):
             if problem != "not valid JSON":
+                where = self.source.locate(pointer=pointer)
                 yield self.ctx.warn(where, "message is not a JSON object; skipped")
             return
         if self.platform == "facebook" and not self.mojibake:
