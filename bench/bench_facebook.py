@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import sqlite3
 import subprocess
@@ -33,6 +34,10 @@ sys.path.insert(0, str(HERE))
 from _common import new_case, run_measured  # noqa: E402
 
 
+def _cpu(usage: resource.struct_rusage) -> float:
+    return usage.ru_utime + usage.ru_stime
+
+
 def _t(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
@@ -42,7 +47,9 @@ def run_ingest(
 ) -> dict[str, float]:
     case = work / name
     new_case(case, "01BE0000003", name, env)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     seconds, rss, _ = run_measured([EWS, "ingest", str(case), str(archive), *extra], env)
+    cpu_s = _cpu(resource.getrusage(resource.RUSAGE_CHILDREN)) - _cpu(before)
     with sqlite3.connect(f"file:{case / 'case.sqlite'}?mode=ro", uri=True) as db:
         messages = db.execute("SELECT count(*) FROM message_record").fetchone()[0]
         items, size = db.execute("SELECT count(*), sum(size) FROM item").fetchone()
@@ -58,6 +65,7 @@ def run_ingest(
     shutil.rmtree(case)
     return {
         "seconds": round(seconds, 1),
+        "cpu_s": round(cpu_s, 1),  # user + sys of the ingest and its extraction worker
         "messages": messages,
         "items": items,
         "bytes": size,
@@ -104,7 +112,11 @@ def main() -> None:
         "EWS_EXAMINER": "BE",
     }
     result = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_avg_1m_before": round(os.getloadavg()[0], 2),  # other users of the cores
+        },
         "archive_mb": round(archive.stat().st_size / 1e6, 1),
         "generated": {"messages": args.messages, "threads": args.threads, "photos": args.photos},
         "without_photo_hashing": run_ingest(

@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import sqlite3
 import subprocess
@@ -84,15 +85,24 @@ def main() -> None:
     new_case(case, "01BE0000002", "bench", env)
     whatstk_s, whatstk_rows, whatstk_rss = parser_seconds(WHATSTK, chat)
     chatminer_s, chatminer_rows, chatminer_rss = parser_seconds(CHATMINER, chat)
+    load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     ingest_s, ingest_rss, _ = run_measured([EWS, "ingest", str(case), str(chat)], env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    ingest_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     with sqlite3.connect(f"file:{case / 'case.sqlite'}?mode=ro", uri=True) as db:
         messages = db.execute("SELECT count(*) FROM message_record").fetchone()[0]
     result = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_avg_1m_before_ingest": round(load, 2),  # other users of the cores
+        },
         "file_mb": round(chat.stat().st_size / 1e6, 1),
         "messages_generated": args.messages,
         "ews_ingest": {
             "seconds": round(ingest_s, 2),
+            "cpu_s": round(ingest_cpu, 2),  # user + sys, the ingest and its extraction worker
             "messages": messages,
             "messages_per_s": round(messages / ingest_s),
             "peak_rss_MB": round(ingest_rss / 1e6),
