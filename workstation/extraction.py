@@ -50,7 +50,13 @@ from extractors.records import (
     flat_values,
 )
 from extractors.timeutil import sort_key
-from workstation.extract_worker import ExtractorFailed, run_in_worker, use_worker
+from workstation.extract_worker import (
+    ExtractorFailed,
+    JobWorker,
+    run_in_worker,
+    use_worker,
+    workers_allowed,
+)
 
 T_EXTRACTION = Extraction.__table__  # type: ignore[attr-defined]
 TABLES: dict[type[Record], Any] = {
@@ -172,28 +178,30 @@ def record_tables(base: dict[str, Any], dialect: str) -> dict[type[Record], _Tab
     return {kind: _Table(kind, table, base, dialect) for kind, table in TABLES.items()}
 
 
-#: A record on its way to the database: (type, flat_values, derived column values) for the
-#: record types with a table, the record itself for warnings and embedded files.
+#: A record on its way to the database: (type, flat_values, row) for the record types with
+#: a table, the record itself for warnings and embedded files.
 Item = tuple[type[Record], tuple[Any, ...], tuple[Any, ...]] | ExtractWarning | DerivedFile
 
 
 def item_batches(
     records: Iterator[Record], tables: dict[type[Record], _Table], size: int = BATCH_RECORDS
 ) -> Iterator[list[Item]]:
-    """The records as plain tuples, in order, in lists of ``size``.
+    """The records as plain tuples with their database rows, in order, in lists of ``size``.
 
     This is all the extraction worker does besides running the extractor: tuples cross the
-    pipe far more cheaply than dataclasses, and the parent, which hashes and stores them,
-    has its share of the work. When the extractor raises, the records before the failure
-    are yielded as a last batch, then the exception propagates.
+    pipe far more cheaply than dataclasses (a row shares its strings with the values, which
+    pickle sends once), and the parent, which hashes and stores them, has its share of the
+    work. When the extractor raises, the records before the failure are yielded as a last
+    batch, then the exception propagates.
     """
     batch: list[Item] = []
     try:
-        for record in records:
+        for ordinal, record in enumerate(records):
             kind = type(record)
             table = tables.get(kind)
             if table is not None:
-                batch.append((kind, flat_values(record), table.derived(record)))
+                values = flat_values(record)
+                batch.append((kind, values, table.row(values, table.derived(record), ordinal)))
             elif isinstance(record, ExtractWarning | DerivedFile):
                 batch.append(record)
             else:
@@ -226,12 +234,11 @@ class Recorder:
         self.notes: list[ExtractWarning | DerivedFile] = []
 
     def take(self, items: list[Item]) -> None:
-        peaks, rows, tables = self.peaks, self.rows, self.tables
+        peaks, rows = self.peaks, self.rows
         sha256 = hashlib.sha256
         for item in items:
             if type(item) is tuple:
-                kind, values, derived = item
-                row = tables[kind].row(values, derived, peaks.size)
+                kind, values, row = item
                 peaks.append(sha256(b"\x00" + canonical_from_values(kind, values)).digest())
                 rows[kind].append(row)
             else:
@@ -257,6 +264,18 @@ def records_root(records: Iterator[Record]) -> tuple[str, int]:
     for record in records:
         peaks.append(record_leaf(record))
     return peaks.root().hex(), peaks.size
+
+
+@dataclass
+class Job:
+    """One extraction of one item by one extractor, planned."""
+
+    item: Any
+    source: Source
+    extractor: Extractor
+    extraction_id: str
+    base: dict[str, Any]
+    tables: dict[type[Record], _Table]
 
 
 class ItemExtractor:
@@ -296,14 +315,36 @@ class ItemExtractor:
             sibling_opener=open_sibling if siblings else None,
         )
 
-    def run(
-        self, item: Any, source: Source, extractor: Extractor, summary: ExtractionSummary
-    ) -> None:
-        """Extract and record in one transaction (see module docstring)."""
-        ctx = Context(tz=self.tz, cancelled=self.cancelled)
+    def plan(self, item: Any, source: Source, extractor: Extractor) -> Job:
+        """An extraction to run: its id and tables are fixed before any worker starts."""
         extraction_id = str(uuid.uuid4())
         base = {"case_id": self.case.case_id, "extraction_id": extraction_id, "item_id": item.id}
-        recorder = Recorder(record_tables(base, self.case.engine.dialect.name))
+        tables = record_tables(base, self.case.engine.dialect.name)
+        return Job(item, source, extractor, extraction_id, base, tables)
+
+    def produce(self, job: Job) -> Callable[[], Iterator[list[Item]]]:
+        """What a worker process runs for a job: the extractor, its records as batches."""
+        return lambda: item_batches(
+            job.extractor.extract(job.source, Context(tz=self.tz)), job.tables
+        )
+
+    def run(
+        self,
+        item: Any,
+        source: Source,
+        extractor: Extractor,
+        summary: ExtractionSummary,
+        job: Job | None = None,
+        results: Iterator[list[Item]] | None = None,
+    ) -> None:
+        """Extract and record in one transaction (see module docstring).
+
+        ``results``: the job's batches from a worker that runs a page of jobs.
+        """
+        ctx = Context(tz=self.tz, cancelled=self.cancelled)
+        job = job or self.plan(item, source, extractor)
+        extraction_id, base = job.extraction_id, job.base
+        recorder = Recorder(job.tables)
         derived: list[Acquisition] = []
         warnings: list[str] = []
         status, error = "complete", None
@@ -327,13 +368,10 @@ class ItemExtractor:
                 )
                 try:
                     batches: Iterator[list[Item]]
-                    if use_worker(source):
-                        batches = run_in_worker(
-                            lambda: item_batches(
-                                extractor.extract(source, Context(tz=self.tz)), recorder.tables
-                            ),
-                            self.cancelled,
-                        )
+                    if results is not None:
+                        batches = results
+                    elif use_worker(source):
+                        batches = run_in_worker(self.produce(job), self.cancelled)
                     else:
                         batches = item_batches(extractor.extract(source, ctx), recorder.tables)
                     for batch in batches:
@@ -521,6 +559,7 @@ def _extract_items(
                     ).where(T_EXTRACTION.c.item_id.in_([r.id for r in rows]))
                 )
             }
+        jobs: list[Job] = []
         for item in rows:
             after = int(item.ledger_seq)
             if cancelled is not None and cancelled():
@@ -539,10 +578,36 @@ def _extract_items(
             ]
             if matched:
                 summary.items += 1
-            for extractor in matched:
-                if progress is not None:
-                    progress(f"{registry.label(extractor)}: {item.path}")
-                worker.run(item, source, extractor, summary)
+            jobs.extend(worker.plan(item, source, e) for e in matched)
+        _run_jobs(worker, jobs, summary, progress)
+
+
+#: A page with at least this many extractions runs them in one worker process, in order.
+PAGE_WORKER_MIN_JOBS = 2
+
+
+def _run_jobs(
+    worker: ItemExtractor,
+    jobs: list[Job],
+    summary: ExtractionSummary,
+    progress: Callable[[str], None] | None,
+) -> None:
+    """Run a page's extractions in order: in one worker process beside the database writer
+    when there are several (a fork per small item would cost more than it saves)."""
+    pool = None
+    if len(jobs) >= PAGE_WORKER_MIN_JOBS and workers_allowed():
+        pool = JobWorker([worker.produce(job) for job in jobs])
+    try:
+        for index, job in enumerate(jobs):
+            if progress is not None:
+                progress(f"{registry.label(job.extractor)}: {job.item.path}")
+            results = None
+            if pool is not None and not pool.dead:
+                results = pool.results(index, worker.cancelled)
+            worker.run(job.item, job.source, job.extractor, summary, job, results)
+    finally:
+        if pool is not None:
+            pool.close()
 
 
 def _members(case: Case, parent_id: str) -> tuple[Sibling, ...]:
