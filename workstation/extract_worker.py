@@ -9,6 +9,7 @@ that of an in-process run.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
@@ -41,6 +42,7 @@ def use_worker(source: Source) -> bool:
 
 
 def _child(produce: Callable[[], Iterator[T]], out: Connection) -> None:
+    gc.freeze()  # see _run_jobs
     try:
         for batch in produce():
             out.send(("batch", batch))
@@ -142,6 +144,10 @@ class JobWorker(Generic[T]):
 
 
 def _run_jobs(jobs: list[Callable[[], Iterator[T]]], out: Connection) -> None:
+    # The heap inherited from the parent is never garbage here: keep the collector from
+    # walking it again and again while millions of short-lived tuples come and go (a third
+    # of the worker's time on a 1M-message chat).
+    gc.freeze()
     try:
         for index, produce in enumerate(jobs):
             try:

@@ -9,6 +9,7 @@ the entry says ``status: failed`` and the error is a warning on the item.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import operator
@@ -508,8 +509,19 @@ def extract_run_items(
     Items are visited in ledger order, including child items that extraction itself
     acquires (they come later in the ledger), so nested content is reached too.
     """
-    with _wal_kept(case):
+    with _wal_kept(case), _heap_frozen():
         return _extract_items(case, signer, run_id, tz, cancelled, progress, skip)
+
+
+@contextmanager
+def _heap_frozen() -> Iterator[None]:
+    """Keep the garbage collector off the objects that exist before the phase (modules,
+    the engine, the GUI) while millions of short-lived rows come and go; given back after."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @contextmanager
