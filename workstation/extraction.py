@@ -5,6 +5,12 @@ the record rows (inserted in chunks as the generator yields them), any embedded 
 acquired as child items, the warnings, and one ``item.extracted`` entry with the Merkle
 root of the canonical records. An extractor that crashes part-way keeps what it yielded:
 the entry says ``status: failed`` and the error is a warning on the item.
+
+The work is split over two processes where there are two cores: a large item, or a page
+of several items, is extracted in a forked worker (``workstation.extract_worker``) that
+runs the extractor and builds the rows (``item_batches``); this process hashes each
+record's canonical JSON into the Merkle root and inserts the rows (``Recorder``), in the
+order the extractor yielded them, so both ways give the same rows and roots.
 """
 
 from __future__ import annotations
