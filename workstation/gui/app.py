@@ -37,6 +37,7 @@ def run_tour(case_dir: Path, out_dir: Path) -> list[Path]:
     app = _application()
     settings = QSettings(str(out_dir / ".tour-settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings)
+    window.dialogs = False
     window.resize(1400, 860)
     window.show()
     window.open_case(str(case_dir))

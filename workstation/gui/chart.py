@@ -104,8 +104,8 @@ class WeekChart(QWidget):
                 str(round(top * fraction)),
             )
         slot = plot.width() / len(self.weeks)
-        width = max(1.0, slot * 0.8)
-        label_every = max(1, int(70 / slot) + 1)
+        width = min(max(1.0, slot * 0.8), 48.0)
+        label_every = max(1, int(90 / slot) + 1)
         for i, w in enumerate(self.weeks):
             x = plot.left() + i * slot + (slot - width) / 2
             h_msg = plot.height() * w.messages / top
@@ -123,7 +123,7 @@ class WeekChart(QWidget):
             if i % label_every == 0:
                 painter.setPen(QPen(QColor("#333")))
                 painter.drawText(
-                    QRectF(x - 30 + width / 2, plot.bottom() + 4, 60, 16),
+                    QRectF(x - 45 + width / 2, plot.bottom() + 4, 90, 16),
                     Qt.AlignmentFlag.AlignHCenter,
                     w.week_start[5:] if i else w.week_start,
                 )

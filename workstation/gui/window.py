@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -62,6 +63,7 @@ class MainWindow(QMainWindow):
         self.signer: Signer | None = None
         self.tz = "Europe/London"
         self.verified_size: int | None = None
+        self.dialogs = True  # False in a tour: nobody is there to close a dialog
         self.setWindowTitle("Evidence workstation")
 
         self.nav = QListWidget()
@@ -163,8 +165,9 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def _report_error(self, operation: str, message: str) -> None:
-        """Errors reach a dialog and, when a case is open, the ledger."""
-        QMessageBox.warning(self, f"{operation} failed", message)
+        """Errors reach a dialog (stderr in a tour, which nobody watches) and, when a case is
+        open, the ledger. Failing to record one is shown, never reported again in a loop."""
+        self.statusBar().showMessage(f"{operation} failed: {message}", 30_000)
         if self.case is not None and self.signer is not None:
             case, signer = self.case, self.signer
             self.lane.submit(
@@ -180,8 +183,15 @@ class MainWindow(QMainWindow):
                             )
                         ],
                     ),
+                    on_error=lambda exc, _trace: self.statusBar().showMessage(
+                        f"{operation} failed, and recording that failed too: {exc}"
+                    ),
                 )
             )
+        if self.dialogs:
+            QMessageBox.warning(self, f"{operation} failed", message)
+        else:
+            print(f"ews gui: {operation} failed: {message}", file=sys.stderr)
 
     # --- passphrase and examiner -------------------------------------------------------
 

@@ -70,7 +70,7 @@ class TimelineScreen(QWidget):
         self.model = RecordsModel(HEADERS)
         self.table = ReadOnlyTable(multi=False)
         self.table.setModel(self.model)
-        self.table.set_widths((140, 200, 70, 50, 150, 150))
+        self.table.set_widths((110, 190, 70, 45, 165, 165))
         self.table.selectionModel().currentRowChanged.connect(self._chosen)
         split.addWidget(self.table)
         right = QSplitter(Qt.Orientation.Vertical)
@@ -97,7 +97,7 @@ class TimelineScreen(QWidget):
         right.addWidget(below)
         right.setSizes([300, 140, 300])
         split.addWidget(right)
-        split.setSizes([420, 860])
+        split.setSizes([520, 760])
         layout.addWidget(split, 1)
 
     def load(self, session: Session) -> None:
