@@ -71,6 +71,7 @@ class Item(SQLModel, table=True):
         Index("ix_item_sha256", "case_id", "sha256"),
         Index("ix_item_run", "run_id", "path"),
         Index("ix_item_parent", "parent_id"),
+        Index("ix_item_case_seq", "case_id", "ledger_seq"),  # the evidence table's order
     )
 
     id: str = Field(primary_key=True, max_length=36)
@@ -207,6 +208,7 @@ class MessageRecord(_RecordColumns, table=True):
         Index("ix_message_record_time", "case_id", "sent_at_sort"),
         Index("ix_message_record_sender", "case_id", "sender_key"),
         Index("ix_message_record_thread", "case_id", "thread_id"),
+        Index("ix_message_record_item", "item_id", "ordinal"),  # an item's messages, in order
     )
 
     id: int | None = Field(default=None, primary_key=True)
