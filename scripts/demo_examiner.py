@@ -22,26 +22,11 @@ from workstation import aliases
 SUSPECT_ACCOUNT = "whatsapp:+447700900987"
 
 
-def _component(report: aliases.AliasReport, start: str) -> set[str]:
-    edges: dict[str, set[str]] = {}
-    for s in report.suggestions:
-        if s.strength == "strong":
-            edges.setdefault(s.a, set()).add(s.b)
-            edges.setdefault(s.b, set()).add(s.a)
-    seen, todo = {start}, [start]
-    while todo:
-        for nxt in edges.get(todo.pop(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return seen
-
-
 def main(case_dir: Path) -> int:
     signer = keys.unlock_examiner(keys.current_initials() or "DE")
     with Case.open(case_dir) as case:
         report = aliases.analyse(case)
-        suspect = _component(report, SUSPECT_ACCOUNT)
+        suspect = report.strong_component(SUSPECT_ACCOUNT)
         joined = {a: a for a in suspect}
 
         def root(a: str) -> str:

@@ -99,6 +99,22 @@ class AliasReport:
         a, b = sorted((a, b))
         return next((s for s in self.suggestions if s.a == a and s.b == b), None)
 
+    def strong_component(self, account: str) -> set[str]:
+        """The accounts strong suggestions connect to ``account`` (itself included): what
+        the evidence ties together, for the examiner to confirm link by link."""
+        edges: dict[str, set[str]] = {}
+        for s in self.suggestions:
+            if s.strength == "strong":
+                edges.setdefault(s.a, set()).add(s.b)
+                edges.setdefault(s.b, set()).add(s.a)
+        seen, todo = {account}, [account]
+        while todo:
+            for nxt in edges.get(todo.pop(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
+
     def as_json(self) -> dict[str, Any]:
         return {
             "suggestions": [s.as_json() for s in self.suggestions],

@@ -68,7 +68,7 @@ def bundle(
     try:
         report = aliases.analyse(case)
         suspect = next(s for s in report.suggestions if SUSPECT_CHAT.replace(" ", "") in s.a + s.b)
-        component = _strong_component(report, suspect.a)
+        component = report.strong_component(suspect.a)
         for s in report.suggestions:  # the examiner confirms the strong links among his accounts
             if s.strength == "strong" and s.a in component and s.b in component:
                 aliases.decide(case, signer, s.a, s.b, "confirm", "checked against the sources")
@@ -86,21 +86,6 @@ def bundle(
         yield Bundle(summary, summary.folder, group.id)
     finally:
         case.close()
-
-
-def _strong_component(report: aliases.AliasReport, start: str) -> set[str]:
-    edges: dict[str, set[str]] = {}
-    for s in report.suggestions:
-        if s.strength == "strong":
-            edges.setdefault(s.a, set()).add(s.b)
-            edges.setdefault(s.b, set()).add(s.a)
-    seen, todo = {start}, [start]
-    while todo:
-        for nxt in edges.get(todo.pop(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return seen
 
 
 def _files(folder: Path) -> list[str]:

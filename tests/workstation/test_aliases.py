@@ -291,3 +291,19 @@ def test_cli_aliases_and_timeline(case: Case, capsys: pytest.CaptureFixture[str]
     assert tl["groups"][0]["threats"][0]["keyword"] == "i know where you live"
     assert main(["aliases", *args, "label", "G999", "x"]) == 1
     assert "no alias group" in capsys.readouterr().err
+
+
+def test_strong_component_follows_only_strong_links() -> None:
+    from workstation.aliases import AliasReport, Suggestion
+
+    report = AliasReport(
+        suggestions=[
+            Suggestion("a", "b", 0.9, "strong", []),
+            Suggestion("b", "c", 0.8, "strong", []),
+            Suggestion("c", "d", 0.4, "weak", []),
+            Suggestion("x", "y", 0.9, "strong", []),
+        ],
+        groups=[],
+    )
+    assert report.strong_component("a") == {"a", "b", "c"}
+    assert report.strong_component("d") == {"d"}
