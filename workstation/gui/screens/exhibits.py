@@ -34,10 +34,10 @@ from exports.exhibits import Exhibit
 from workstation import export
 from workstation.export import ExportSummary
 from workstation.gui.fmt import local_time
+from workstation.gui.schema import T_MESSAGE
 from workstation.gui.screens.ingest import ProgressBridge
 from workstation.gui.session import Session
 from workstation.gui.views import ReadOnlyTable, RecordsModel
-from workstation.queries import T_MESSAGE
 
 HEADERS = ["Ref", "Kind", "Description", "Reason", "Assigned", "Natives"]
 Selection = tuple[str, list[str], str]  # kind, values, what it is for humans

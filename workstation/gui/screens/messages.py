@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from chain_of_custody.case import Case
 from workstation.gui.fmt import count, local_time, utc_tooltip
+from workstation.gui.schema import T_MESSAGE
 from workstation.gui.tables import Column, PagedTableModel, Segment, contains
 from workstation.gui.views import ReadOnlyTable
-from workstation.queries import T_MESSAGE
 
 M = T_MESSAGE.c
 
