@@ -41,7 +41,7 @@ from workstation.gui.screens.cases import CasesScreen
 from workstation.gui.screens.evidence import EvidenceScreen
 from workstation.gui.screens.exhibits import ExhibitsScreen
 from workstation.gui.screens.ingest import IngestScreen
-from workstation.gui.screens.ledger import LedgerScreen
+from workstation.gui.screens.ledger import LedgerScreen, VerifyRow, verify_rows
 from workstation.gui.screens.people import PeopleScreen
 from workstation.gui.screens.timeline import TimelineScreen
 from workstation.gui.session import Session
@@ -302,16 +302,16 @@ class MainWindow(QMainWindow):
             return
         case, signer = self.case, self.signer
 
-        def work() -> tuple[VerifyReport, int]:
+        def work() -> tuple[VerifyReport, list[VerifyRow], int]:
             report = verify_case(case, progress=self.ledger.progress)
             if signer is not None:
                 record_verification(case, signer, report)
-            return report, self._ledger_size(case)
+            return report, verify_rows(case, report), self._ledger_size(case)
 
-        def done(result: tuple[VerifyReport, int]) -> None:
-            report, size = result
+        def done(result: tuple[VerifyReport, list[VerifyRow], int]) -> None:
+            report, rows, size = result
             self.verified_size = size if report.ok else None
-            self.ledger.show_report(report)
+            self.ledger.show_report(report, rows)
             self.refresh()
 
         self.ledger.state.setText("Verifying…")
