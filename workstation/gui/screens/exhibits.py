@@ -5,10 +5,9 @@ progress, then verify the bundle and show each check (exports.*, workstation.exp
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from PySide6.QtCore import Qt
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -29,13 +27,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exports import details, exhibits, verify_bundle
-from exports.exhibits import Exhibit
-from workstation import export
-from workstation.export import ExportSummary
 from workstation.gui.fmt import local_time
 from workstation.gui.schema import T_MESSAGE
+from workstation.gui.screens.details_form import DetailsForm, FormError
 from workstation.gui.screens.ingest import ProgressBridge
+
+if TYPE_CHECKING:  # the bundle code is imported when first used, not at start-up
+    from exports import verify_bundle
+    from exports.exhibits import Exhibit
+    from workstation.export import ExportSummary
 from workstation.gui.session import Session
 from workstation.gui.views import ReadOnlyTable, RecordsModel
 
@@ -90,7 +90,7 @@ class ExhibitsScreen(QWidget):
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self._exhibits_box())
         left.addWidget(self._details_box())
-        left.setSizes([430, 300])
+        left.setSizes([280, 480])
         layout.addWidget(left, 3)
         layout.addWidget(self._export_box(), 2)
 
@@ -130,23 +130,26 @@ class ExhibitsScreen(QWidget):
         return box
 
     def _details_box(self) -> QGroupBox:
-        box = QGroupBox("Case details for the bundle (JSON; or load a TOML/JSON file)")
+        box = QGroupBox("Case details for the bundle (empty means not recorded)")
         v = QVBoxLayout(box)
-        self.details_text = QPlainTextEdit()
-        self.details_text.setPlaceholderText('{"officer": {...}, "suspects": [...], ...}')
-        v.addWidget(self.details_text, 1)
+        self.details_state = QLabel("")
+        self.details_form = DetailsForm()
+        self.details_form.edited.connect(
+            lambda: self.details_state.setText("Changed; not yet recorded.")
+        )
+        self.details_text = self.details_form.json_text
+        v.addWidget(self.details_form, 1)
         row = QHBoxLayout()
         load = QPushButton("Load file…")
+        load.setToolTip("Fill the form from a TOML or JSON details file (then Record details)")
         load.clicked.connect(self._choose_details_file)
         self.save_details_button = QPushButton("Record details")
         self.save_details_button.clicked.connect(self.save_details)
         row.addWidget(load)
         row.addWidget(self.save_details_button)
-        row.addStretch(1)
-        v.addLayout(row)
-        self.details_state = QLabel("")
         self.details_state.setWordWrap(True)
-        v.addWidget(self.details_state)
+        row.addWidget(self.details_state, 1)
+        v.addLayout(row)
         return box
 
     def _export_box(self) -> QGroupBox:
@@ -209,15 +212,15 @@ class ExhibitsScreen(QWidget):
                     for x in found
                 ]
             )
-            if not self.details_text.document().isModified():
-                self.details_text.setPlainText(json.dumps(document, indent=2, ensure_ascii=False))
-                self.details_text.document().setModified(False)
+            if not self.details_form.dirty:
+                self.details_form.set_document(document)
 
-        session.run(
-            "Load exhibits",
-            lambda: (exhibits.list_exhibits(case), details.current_document(case)),
-            on_done=done,
-        )
+        def work() -> tuple[list[Exhibit], dict[str, Any]]:
+            from exports import details, exhibits
+
+            return exhibits.list_exhibits(case), details.current_document(case)
+
+        session.run("Load exhibits", work, on_done=done)
         if not self.out.text():
             self.out.setText(str(case.folder.parent / f"{case.folder.name}.bundles"))
 
@@ -246,6 +249,8 @@ class ExhibitsScreen(QWidget):
         description, reason = self.description.text().strip(), self.reason.text().strip()
 
         def work() -> Exhibit:
+            from exports import exhibits
+
             wanted = values
             if kind == "thread":
                 wanted = thread_ids_of(session, [int(v) for v in values])
@@ -274,41 +279,50 @@ class ExhibitsScreen(QWidget):
             self.load_details_file(Path(chosen))
 
     def load_details_file(self, path: Path) -> None:
-        """Put a TOML or JSON details file in the editor (not yet recorded)."""
+        """Fill the form from a TOML or JSON details file (not yet recorded)."""
+        from exports import details
+
         try:
             document = details.load_details_file(path)
         except details.DetailsError as exc:
             self.details_state.setText(str(exc))
             return
-        self.details_text.setPlainText(json.dumps(document, indent=2, ensure_ascii=False))
+        self.details_form.set_document(document)
+        self.details_form.dirty = True
         self.details_state.setText(f"Loaded {path.name}; check it, then Record details.")
 
     def save_details(self) -> None:
-        """Record the details in the editor (a ``details.set`` entry)."""
+        """Record the form's document (a ``details.set`` entry); a validation error is shown
+        under the form, on the field it names."""
         signed = self._signed()
         if signed is None:
             return
         session, signer = signed
+        form = self.details_form
+        form.clear_error()
         try:
-            document = json.loads(self.details_text.toPlainText() or "{}")
-        except json.JSONDecodeError as exc:
-            self.details_state.setText(f"Not valid JSON: {exc}")
+            document = form.document()
+        except FormError as exc:
+            form.show_error(str(exc))
+            self.details_state.setText("Not recorded: see the message above.")
             return
 
-        def done(_result: object) -> None:
-            self.details_text.document().setModified(False)
-            self.details_state.setText("Case details recorded.")
+        def work() -> dict[str, Any]:
+            from exports import details
+
+            details.set_details(session.case, signer, document)
+            return details.current_document(session.case)
+
+        def done(recorded: dict[str, Any]) -> None:
+            form.set_document(recorded)
+            self.details_state.setText(f"Case details recorded ({len(recorded)} sections).")
             session.changed()
 
         def failed(exc: BaseException, _trace: str) -> None:
-            self.details_state.setText(f"Not recorded: {exc}")
+            form.show_error(str(exc))
+            self.details_state.setText("Not recorded: see the message above.")
 
-        session.run(
-            "Record details",
-            lambda: details.set_details(session.case, signer, document),
-            on_done=done,
-            on_error=failed,
-        )
+        session.run("Record details", work, on_done=done, on_error=failed)
 
     def _choose_out(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Folder for the bundle")
@@ -333,6 +347,8 @@ class ExhibitsScreen(QWidget):
         self.state.setText(f"Exporting the {file_type} file…")
 
         def work() -> ExportSummary:
+            from workstation import export
+
             return export.export_case(
                 session.case,
                 signer,
@@ -378,7 +394,12 @@ class ExhibitsScreen(QWidget):
             self.result.setHtml(checks_html(report))
             self.state.setText(f"Verified {bundle}: " + ("PASS" if report.ok else "FAIL"))
 
-        session.run("Verify bundle", lambda: verify_bundle.verify(str(bundle)), on_done=done)
+        def work() -> verify_bundle.Report:
+            from exports import verify_bundle
+
+            return verify_bundle.verify(str(bundle))
+
+        session.run("Verify bundle", work, on_done=done)
 
 
 __all__ = ["ExhibitsScreen"]
