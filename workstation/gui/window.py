@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence
@@ -45,7 +45,9 @@ from workstation.gui.screens.ledger import LedgerScreen, VerifyRow, verify_rows
 from workstation.gui.screens.people import PeopleScreen
 from workstation.gui.screens.timeline import TimelineScreen
 from workstation.gui.session import Session
-from workstation.ingest import IngestCancelled, IngestOptions, IngestSummary, ingest_paths
+
+if TYPE_CHECKING:  # the ingest pipeline (and every extractor) is imported on first use
+    from workstation.ingest import IngestSummary
 
 SCREENS = ["Cases", "Ingest", "Evidence", "People", "Timeline", "Exhibits", "Ledger"]
 BADGE = "padding: 2px 8px; border-radius: 4px; color: white; background: {};"
@@ -268,6 +270,8 @@ class MainWindow(QMainWindow):
         signer = self._need_signer()
         if signer is None:
             return
+        from workstation.ingest import IngestCancelled, IngestOptions, ingest_paths
+
         case, screen = self.case, self.ingest
         options = IngestOptions(source=source, reason=reason, tz=tz)
         screen.running(True)

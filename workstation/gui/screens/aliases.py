@@ -4,6 +4,7 @@ and the groups confirmed links form, with their labels (workstation.aliases)."""
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from PySide6.QtCore import QModelIndex, Qt
@@ -18,13 +19,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workstation import aliases
-from workstation.aliases import AliasReport, Group, Suggestion
+if TYPE_CHECKING:  # the alias analysis (and the extractors it reads) loads on first use
+    from workstation import aliases
+    from workstation.aliases import AliasReport, Group, Suggestion
 from workstation.gui.screens.messages import M, MessagesView
 from workstation.gui.session import Session
 from workstation.gui.views import ReadOnlyTable, RecordsModel
 
 LINK_HEADERS = ["Account A", "Account B", "Score", "Strength", "Status", "Reasons"]
+
+
+def _aliases() -> Any:
+    from workstation import aliases
+
+    return aliases
+
+
 GROUP_HEADERS = ["Group", "Label", "Accounts"]
 STATUS_COLOURS = {"confirmed": "#1b7f3b", "rejected": "#b00020", "suggested": "#555"}
 
@@ -137,8 +147,8 @@ class LinksPane(QWidget):
 
     def current(self) -> Suggestion | None:
         index = self.table.selectionModel().currentIndex()
-        found = self.model.source(index.row()) if index.isValid() else None
-        return found if isinstance(found, Suggestion) else None
+        found: Suggestion | None = self.model.source(index.row()) if index.isValid() else None
+        return found
 
     def select(self, a: str, b: str) -> bool:
         """Select the link a–b; False if it is not suggested."""
@@ -179,7 +189,9 @@ class LinksPane(QWidget):
         self.outcome.setText("Recording…")
         session.run(
             "Alias decision",
-            lambda: aliases.decide(session.case, signer, s.a, s.b, decision, note, report=report),
+            lambda: _aliases().decide(
+                session.case, signer, s.a, s.b, decision, note, report=report
+            ),
             on_done=done,
         )
 
@@ -230,8 +242,8 @@ class GroupsPane(QWidget):
 
     def current(self) -> Group | None:
         index = self.table.selectionModel().currentIndex()
-        found = self.model.source(index.row()) if index.isValid() else None
-        return found if isinstance(found, Group) else None
+        found: Group | None = self.model.source(index.row()) if index.isValid() else None
+        return found
 
     def _chosen(self, current: QModelIndex, _previous: QModelIndex) -> None:
         g = self.model.source(current.row())
@@ -256,5 +268,5 @@ class GroupsPane(QWidget):
             session.changed()
 
         session.run(
-            "Label group", lambda: aliases.label(session.case, signer, g.id, text), on_done=done
+            "Label group", lambda: _aliases().label(session.case, signer, g.id, text), on_done=done
         )

@@ -41,6 +41,7 @@ class LinesEdit(QPlainTextEdit):
         super().__init__()
         self.setPlaceholderText(placeholder)
         self.setMaximumHeight(height)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)  # a line is one value
 
     def lines(self) -> list[str]:
         return [line.strip() for line in self.toPlainText().splitlines() if line.strip()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -23,7 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from workstation.gui.fmt import size
-from workstation.ingest import IngestSummary, Progress
+
+if TYPE_CHECKING:  # the ingest pipeline (and every extractor) is imported on first use
+    from workstation.ingest import IngestSummary, Progress
 
 ZONES = [
     "Europe/London",

@@ -4,14 +4,15 @@ links and alias groups."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from chain_of_custody.case import Case
-from workstation import aliases, queries
-from workstation.aliases import AliasReport
+
+if TYPE_CHECKING:
+    from workstation.aliases import AliasReport
 from workstation.gui.screens.aliases import GroupsPane, LinksPane
 from workstation.gui.screens.messages import M, MessagesView
 from workstation.gui.session import Session
@@ -103,6 +104,8 @@ class PeopleScreen(QWidget):
         case = session.case
 
         def work() -> tuple[list[dict[str, Any]], AliasReport]:
+            from workstation import aliases, queries  # loaded on first use
+
             return list(queries.iter_accounts(case)), aliases.analyse(case)
 
         def done(result: tuple[list[dict[str, Any]], AliasReport]) -> None:

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workstation import timeline
 from workstation.gui.chart import WeekBar, WeekChart
 from workstation.gui.fmt import local_time
 from workstation.gui.screens.messages import M, MessagesView
@@ -112,6 +111,8 @@ class TimelineScreen(QWidget):
         ungrouped = self.include_ungrouped.isChecked()
 
         def work() -> dict[str, Any]:
+            from workstation import timeline  # loaded on first use
+
             built = timeline.build(session.case, include_ungrouped=ungrouped)
             if not built.people and not ungrouped:
                 built = timeline.build(session.case, include_ungrouped=True)
