@@ -53,6 +53,10 @@ def run_tour(case_dir: Path, out_dir: Path) -> list[Path]:
         if name == "People":
             window.people.tabs.setCurrentIndex(1)
             window.people.links.table.selectRow(0)
+        if name == "Timeline":
+            _select_labelled_person(window)
+        if name == "Exhibits":
+            _verify_last_bundle(window)
         if name == "Timeline" and window.timeline.chart.weeks:
             busiest = max(range(len(window.timeline.chart.weeks)), key=_week_size(window))
             window.timeline.chart.chosen = busiest
@@ -67,17 +71,36 @@ def run_tour(case_dir: Path, out_dir: Path) -> list[Path]:
 
 
 def _select_interesting_item(window: MainWindow) -> None:
-    """Select the item with the most extracted records, so the preview shows a thread."""
+    """Select a screenshot (the preview shows its picture, EXIF and near-duplicates), or
+    else the item with the most extracted records (the preview shows a thread)."""
     model = window.evidence.model
     if model is None or model.rowCount() == 0:
         return
     best, best_score = 0, -1
-    for row in range(min(model.rowCount(), 200)):
+    for row in range(min(model.rowCount(), 500)):
         record = model.row(row)
-        score = int(record[5] or 0) * 10 + (1 if str(record[1]).startswith("image/") else 0)
+        shot = str(record[0]).startswith("Screenshot_") and str(record[1]).startswith("image/")
+        score = 1_000_000 if shot else int(record[5] or 0)
         if score > best_score:
             best, best_score = row, score
     window.evidence.table.selectRow(best)
+
+
+def _select_labelled_person(window: MainWindow) -> None:
+    """The person the examiner labelled (the suspect in the demo), else the busiest."""
+    model = window.timeline.model
+    for row in range(model.rowCount()):
+        if model.source(row)["label"]:
+            window.timeline.table.selectRow(row)
+            return
+
+
+def _verify_last_bundle(window: MainWindow) -> None:
+    """Show the check-by-check verification of the newest bundle in the export folder."""
+    out = Path(window.exhibits.out.text())
+    bundles = sorted(out.glob("*.zip"), key=lambda p: p.stat().st_mtime) if out.is_dir() else []
+    if bundles:
+        window.exhibits.verify(bundles[-1])
 
 
 def _week_size(window: MainWindow) -> Callable[[int], int]:
