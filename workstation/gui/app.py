@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,7 +36,9 @@ def run_gui(case_dir: Path | None = None) -> int:
 def run_tour(case_dir: Path, out_dir: Path) -> list[Path]:
     """Open each screen with the case loaded, save a PNG of each, and return their paths."""
     app = _application()
-    settings = QSettings(str(out_dir / ".tour-settings.ini"), QSettings.Format.IniFormat)
+    # A layout of its own, in memory only: the tour shows the default layout every time.
+    scratch = tempfile.TemporaryDirectory(prefix="ews-tour-")
+    settings = QSettings(str(Path(scratch.name) / "tour.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings)
     window.dialogs = False
     window.resize(1400, 860)
@@ -52,10 +55,11 @@ def run_tour(case_dir: Path, out_dir: Path) -> list[Path]:
             _select_interesting_item(window)
         if name == "People":
             window.people.tabs.setCurrentIndex(1)
-            window.people.links.table.selectRow(0)
+            _select_link_with_messages(window)
         if name == "Timeline":
             _select_labelled_person(window)
         if name == "Exhibits":
+            window.exhibits.details_form.tabs.setCurrentIndex(4)  # risk: the answers table
             _verify_last_bundle(window)
         if name == "Timeline" and window.timeline.chart.weeks:
             busiest = max(range(len(window.timeline.chart.weeks)), key=_week_size(window))
@@ -66,24 +70,43 @@ def run_tour(case_dir: Path, out_dir: Path) -> list[Path]:
         window.grab().save(str(path))
         saved.append(path)
     window.close()
-    (out_dir / ".tour-settings.ini").unlink(missing_ok=True)
+    del settings
+    scratch.cleanup()
     return saved
 
 
 def _select_interesting_item(window: MainWindow) -> None:
-    """Select a screenshot (the preview shows its picture, EXIF and near-duplicates), or
-    else the item with the most extracted records (the preview shows a thread)."""
+    """Select a screenshot that has a near-duplicate (the preview shows its picture, EXIF and
+    the copy), or else the item with the most extracted records (the preview shows a thread)."""
     model = window.evidence.model
     if model is None or model.rowCount() == 0:
         return
     best, best_score = 0, -1
     for row in range(min(model.rowCount(), 500)):
         record = model.row(row)
-        shot = str(record[0]).startswith("Screenshot_") and str(record[1]).startswith("image/")
-        score = 1_000_000 if shot else int(record[5] or 0)
-        if score > best_score:
-            best, best_score = row, score
+        if str(record[0]).startswith("Screenshot_") and str(record[1]).startswith("image/"):
+            window.evidence.table.selectRow(row)
+            if 'href="item:' in window.evidence.preview.toHtml():
+                return
+        if int(record[5] or 0) > best_score:
+            best, best_score = row, int(record[5] or 0)
     window.evidence.table.selectRow(best)
+
+
+def _select_link_with_messages(window: MainWindow) -> None:
+    """A confirmed link whose accounts sent messages (shown below it), else the first such."""
+    links = window.people.links
+    first = None
+    for row in range(min(links.model.rowCount(), 100)):
+        links.table.selectRow(row)
+        shown = links.messages.model
+        if shown is None or shown.rowCount() == 0:
+            continue
+        chosen = links.current()
+        if chosen is not None and chosen.status == "confirmed":
+            return
+        first = row if first is None else first
+    links.table.selectRow(first or 0)
 
 
 def _select_labelled_person(window: MainWindow) -> None:

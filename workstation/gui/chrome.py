@@ -56,7 +56,9 @@ def show_shortcuts(window: QMainWindow, actions: Sequence[QAction]) -> QMessageB
 def save_layout(window: QMainWindow, settings: QSettings, screen: int) -> None:
     settings.setValue("geometry", window.saveGeometry())
     settings.setValue("screen", screen)
-    for n, splitter in enumerate(window.findChildren(QSplitter)):
+    splitters = window.findChildren(QSplitter)
+    settings.setValue("splitters/count", len(splitters))
+    for n, splitter in enumerate(splitters):
         settings.setValue(f"splitters/{n}", splitter.saveState())
 
 
@@ -67,9 +69,16 @@ def restore_layout(window: QMainWindow, settings: QSettings) -> int:
         window.restoreGeometry(geometry)
     else:
         window.resize(1400, 860)
-    for n, splitter in enumerate(window.findChildren(QSplitter)):
-        state = settings.value(f"splitters/{n}")
-        if state is not None:
-            splitter.restoreState(state)
+    splitters = window.findChildren(QSplitter)
+    saved = settings.value("splitters/count")
+    # Splitters are kept by position: a layout saved by another version is not applied.
+    if str(saved) == str(len(splitters)):
+        for n, splitter in enumerate(splitters):
+            state = settings.value(f"splitters/{n}")
+            orientation = splitter.orientation()
+            if state is not None:
+                splitter.restoreState(state)
+            if splitter.orientation() != orientation:  # not this splitter's state after all
+                splitter.setOrientation(orientation)
     value = settings.value("screen", 0)
     return int(value) if isinstance(value, int | str) and str(value).isdigit() else 0

@@ -89,7 +89,7 @@ class LinksPane(QWidget):
         self.model = RecordsModel(LINK_HEADERS)
         self.table = ReadOnlyTable(multi=False)
         self.table.setModel(self.model)
-        self.table.set_widths((190, 190, 55, 65, 80, 400))
+        self.table.set_widths((215, 215, 50, 65, 80, 400))
         self.table.selectionModel().currentRowChanged.connect(self._chosen)
         top.addWidget(self.table)
         side = QWidget()

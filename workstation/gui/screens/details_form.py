@@ -180,7 +180,7 @@ class DetailsForm(QWidget):
     def _strategy_tab(self, tab: int) -> QWidget:
         page = QWidget()
         form = QFormLayout(page)
-        self.strategy: dict[str, QLineEdit | LinesEdit | Paragraph] = {
+        self.strategy: dict[str, QLineEdit | Paragraph] = {
             "sources": LinesEdit("one source per line (device, account download …)"),
             "capture_method": _line("how the material was captured"),
             "date_from": _line(DATE_HINT),

@@ -102,7 +102,7 @@ class EvidenceScreen(QWidget):
         self.model = items_model(case, tz)
         self.model.scan_progress.connect(self._counted)
         self.table.setModel(self.model)
-        self.table.set_widths((220, 150, 80, 150, 170, 70, 70, 300, 80))
+        self.table.set_widths((250, 100, 70, 110, 185, 70, 70, 300, 80))
         self.table.selectionModel().selectionChanged.connect(self._selected)
         self._apply_filter(self.filter.text())
         self.messages.show_messages(case, tz)

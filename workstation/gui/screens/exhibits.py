@@ -102,7 +102,7 @@ class ExhibitsScreen(QWidget):
         self.model = RecordsModel(HEADERS)
         self.table = ReadOnlyTable(multi=False)
         self.table.setModel(self.model)
-        self.table.set_widths((60, 70, 260, 170, 150, 60))
+        self.table.set_widths((50, 60, 240, 150, 175, 60))
         v.addWidget(self.table, 1)
         form = QFormLayout()
         self.description = QLineEdit()

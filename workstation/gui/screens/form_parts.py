@@ -34,22 +34,6 @@ def put(doc: Record, key: str, value: Any) -> None:
         doc[key] = value
 
 
-class LinesEdit(QPlainTextEdit):
-    """A list of texts, one per line (blank lines ignored)."""
-
-    def __init__(self, placeholder: str = "one per line", height: int = 64) -> None:
-        super().__init__()
-        self.setPlaceholderText(placeholder)
-        self.setMaximumHeight(height)
-        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)  # a line is one value
-
-    def lines(self) -> list[str]:
-        return [line.strip() for line in self.toPlainText().splitlines() if line.strip()]
-
-    def set_lines(self, values: Sequence[Any]) -> None:
-        self.setPlainText("\n".join(str(v) for v in values))
-
-
 class Paragraph(QPlainTextEdit):
     """One text that may run over several lines; reads like a ``QLineEdit``."""
 
@@ -63,6 +47,20 @@ class Paragraph(QPlainTextEdit):
 
     def setText(self, text: str) -> None:
         self.setPlainText(text)
+
+
+class LinesEdit(Paragraph):
+    """A list of texts, one per line (blank lines ignored)."""
+
+    def __init__(self, placeholder: str = "one per line", height: int = 64) -> None:
+        super().__init__(placeholder, height)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)  # a line is one value
+
+    def lines(self) -> list[str]:
+        return [line.strip() for line in self.toPlainText().splitlines() if line.strip()]
+
+    def set_lines(self, values: Sequence[Any]) -> None:
+        self.setPlainText("\n".join(str(v) for v in values))
 
 
 def text_of(edit: QLineEdit | Paragraph) -> str | None:
@@ -187,6 +185,7 @@ class RowsTable(QWidget):
         self.table.setRowCount(0)
         for record in records:
             self.add_row(record)
+        self.table.clearSelection()  # shown, not being edited
 
     def records(self, convert: Callable[[str, str], Any] | None = None) -> list[Record]:
         """The rows typed in, empty cells left out and empty rows skipped."""

@@ -90,7 +90,7 @@ class MessagesView(QWidget):
         self.dialect = case.engine.dialect.name
         self.model.scan_progress.connect(self._counted)
         self.table.setModel(self.model)
-        self.table.set_widths((170, 80, 160, 150, 60, 520, 120, 70))
+        self.table.set_widths((175, 75, 130, 130, 55, 520, 120, 70))
         self.table.selectionModel().currentRowChanged.connect(self._current)
         self.apply_filter(self.filter.text())
 

@@ -69,7 +69,7 @@ class TimelineScreen(QWidget):
         self.model = RecordsModel(HEADERS)
         self.table = ReadOnlyTable(multi=False)
         self.table.setModel(self.model)
-        self.table.set_widths((110, 190, 70, 45, 165, 165))
+        self.table.set_widths((110, 150, 70, 45, 165, 165))
         self.table.selectionModel().currentRowChanged.connect(self._chosen)
         split.addWidget(self.table)
         right = QSplitter(Qt.Orientation.Vertical)
@@ -96,7 +96,7 @@ class TimelineScreen(QWidget):
         right.addWidget(below)
         right.setSizes([300, 140, 300])
         split.addWidget(right)
-        split.setSizes([520, 760])
+        split.setSizes([560, 720])
         layout.addWidget(split, 1)
 
     def load(self, session: Session) -> None:
@@ -138,6 +138,7 @@ class TimelineScreen(QWidget):
             ]
             rows.append((cells, "\n".join(p["accounts"]), p))
         self.model.set_rows(rows)
+        self.table.resizeColumnToContents(0)  # the person's label, never cut short
         if rows:
             self.table.selectRow(0)
 
