@@ -32,18 +32,19 @@ from PySide6.QtWidgets import (
 )
 
 from workstation.gui.screens.form_parts import (
-    Choice,
+    DATE_HINT,
     LinesEdit,
     Paragraph,
     Record,
     RecordList,
     RowsTable,
     YesNo,
+    line,
     put,
     text_of,
 )
+from workstation.gui.screens.risk_tab import RiskTab
 
-DATE_HINT = "YYYY-MM-DD"
 ERROR_STYLE = "border: 2px solid #b00020;"
 W = TypeVar("W", bound=QWidget)
 _KEY = re.compile(r"^details((?:\.[A-Za-z_]+|\[\d+\])*)")
@@ -51,18 +52,6 @@ _KEY = re.compile(r"^details((?:\.[A-Za-z_]+|\[\d+\])*)")
 
 class FormError(Exception):
     """The JSON tab does not hold a JSON document."""
-
-
-def _line(placeholder: str = "") -> QLineEdit:
-    edit = QLineEdit()
-    edit.setPlaceholderText(placeholder)
-    return edit
-
-
-def _number(key: str, text: str) -> Any:
-    """Risk answer numbers are whole numbers; anything else goes on as typed, for the
-    validator to name."""
-    return int(text) if key == "number" and text.isdigit() else text
 
 
 def _iso(value: Any) -> str:
@@ -118,7 +107,7 @@ class DetailsForm(QWidget):
         page = QWidget()
         form = QFormLayout(page)
         self.officer = {
-            key: self._field(f"officer.{key}", tab, _line(hint))
+            key: self._field(f"officer.{key}", tab, line(hint))
             for key, hint in (
                 ("name", "e.g. DC Jane Smith"),
                 ("rank", "e.g. DC"),
@@ -128,8 +117,8 @@ class DetailsForm(QWidget):
         }
         for key, edit in self.officer.items():
             form.addRow(f"Officer {key}", edit)
-        self.suspect = self._field("suspect", tab, _line("name (and date of birth)"))
-        self.victim = self._field("victim", tab, _line("name"))
+        self.suspect = self._field("suspect", tab, line("name (and date of birth)"))
+        self.victim = self._field("victim", tab, line("name"))
         form.addRow("Suspect", self.suspect)
         form.addRow("Victim", self.victim)
         return page
@@ -140,8 +129,8 @@ class DetailsForm(QWidget):
         editor = QWidget()
         form = QFormLayout(editor)
         form.setContentsMargins(0, 0, 0, 0)
-        self.offence_title = _line("e.g. Stalking involving fear of violence")
-        self.offence_law = _line("e.g. s.4A Protection from Harassment Act 1997")
+        self.offence_title = line("e.g. Stalking involving fear of violence")
+        self.offence_law = line("e.g. s.4A Protection from Harassment Act 1997")
         self.offence_points = LinesEdit("one point to prove per line", height=150)
         form.addRow("Title", self.offence_title)
         form.addRow("Legislation", self.offence_law)
@@ -182,12 +171,12 @@ class DetailsForm(QWidget):
         form = QFormLayout(page)
         self.strategy: dict[str, QLineEdit | Paragraph] = {
             "sources": LinesEdit("one source per line (device, account download …)"),
-            "capture_method": _line("how the material was captured"),
-            "date_from": _line(DATE_HINT),
-            "date_to": _line(DATE_HINT),
+            "capture_method": line("how the material was captured"),
+            "date_from": line(DATE_HINT),
+            "date_to": line(DATE_HINT),
             "parties": LinesEdit("one person or account per line", height=48),
             "keywords": LinesEdit("one keyword per line", height=48),
-            "keywords_reason": _line("why these keywords"),
+            "keywords_reason": line("why these keywords"),
             "proportionality": Paragraph("why the examination is reasonable", height=48),
         }
         for key, widget in self.strategy.items():
@@ -204,7 +193,7 @@ class DetailsForm(QWidget):
         self.order_views = Paragraph("the victim's views, in her words where possible", 80)
         self.order_prohibitions = LinesEdit("one prohibition per line", 80)
         self.order_areas = LinesEdit("one exclusion area per line", 48)
-        self.order_duration = _line("e.g. 5 years")
+        self.order_duration = line("e.g. 5 years")
         for key, label, widget in (
             ("proposed", "Proposed", self.order_proposed),
             ("victim_views", "Victim's views", self.order_views),
@@ -218,7 +207,7 @@ class DetailsForm(QWidget):
         vps = QGroupBox("Victim personal statement")
         vps_form = QFormLayout(vps)
         self.vps_offered, self.vps_taken = YesNo(), YesNo()
-        self.vps_date = _line(DATE_HINT)
+        self.vps_date = line(DATE_HINT)
         for key, label, widget in (
             ("offered", "Offered", self.vps_offered),
             ("taken", "Taken", self.vps_taken),
@@ -230,69 +219,13 @@ class DetailsForm(QWidget):
         return page
 
     def _risk_tab(self, tab: int) -> QWidget:
-        page = QWidget()
-        v = QVBoxLayout(page)
-        editor = QWidget()
-        ev = QVBoxLayout(editor)
-        ev.setContentsMargins(0, 0, 0, 0)
-        row = QHBoxLayout()
-        self.risk_form = Choice(["S-DASH", "DASH"])
-        self.risk_assessor = _line("who completed it")
-        self.risk_date = _line(DATE_HINT)
-        self.risk_outcome = Choice(["standard", "medium", "high"], editable=True)
-        for label, control in (
-            ("Form", self.risk_form),
-            ("Assessor", self.risk_assessor),
-            ("Date", self.risk_date),
-            ("Outcome", self.risk_outcome),
-        ):
-            row.addWidget(QLabel(label))
-            row.addWidget(control, 1)
-        ev.addLayout(row)
-        self.risk_answers = RowsTable(
-            [("number", "No."), ("topic", "Topic"), ("answer", "Answer"), ("detail", "Detail")],
-            (50, 220, 110, 200),
-            {"answer": ["yes", "no", "not known"]},
-        )
-        ev.addWidget(self.risk_answers, 1)
-        self.risk = RecordList(
-            "assessment",
-            editor,
-            lambda r: (
-                " ".join(str(r.get(k, "")) for k in ("form", "date", "outcome")).strip() or "(new)"
-            ),
-            self._load_risk,
-            self._save_risk,
-        )
-        risk_fields: tuple[tuple[str, QWidget], ...] = (
-            ("risk", self.risk.chooser),
-            ("risk.form", self.risk_form),
-            ("risk.assessor", self.risk_assessor),
-            ("risk.date", self.risk_date),
-            ("risk.outcome", self.risk_outcome),
-            ("risk.answers", self.risk_answers.table),
-        )
-        for key, widget in risk_fields:
+        page = RiskTab()
+        self.risk, self.risk_answers = page.assessments, page.answers
+        self.risk_form, self.risk_assessor = page.form, page.assessor
+        self.risk_date, self.risk_outcome = page.date, page.outcome
+        for key, widget in page.fields():
             self._field(key, tab, widget)
-        v.addWidget(self.risk)
-        v.addWidget(editor, 1)
         return page
-
-    def _load_risk(self, r: Record) -> None:
-        self.risk_form.set_value(r.get("form"))
-        self.risk_assessor.setText(str(r.get("assessor", "")))
-        self.risk_date.setText(str(r.get("date", "")))
-        self.risk_outcome.set_value(r.get("outcome"))
-        self.risk_answers.set_records(r.get("answers", []))
-
-    def _save_risk(self) -> Record:
-        r: Record = {}
-        put(r, "form", self.risk_form.value())
-        put(r, "assessor", text_of(self.risk_assessor))
-        put(r, "date", text_of(self.risk_date))
-        put(r, "outcome", self.risk_outcome.value())
-        put(r, "answers", self.risk_answers.records(_number))
-        return r
 
     def _outstanding_tab(self, tab: int) -> QWidget:
         self.outstanding = RowsTable(

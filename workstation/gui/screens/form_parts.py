@@ -24,6 +24,14 @@ from PySide6.QtWidgets import (
 
 Record = dict[str, Any]
 NOT_RECORDED = "not recorded"
+DATE_HINT = "YYYY-MM-DD"
+
+
+def line(placeholder: str = "") -> QLineEdit:
+    """A one-line text field with a hint of what goes in it."""
+    edit = QLineEdit()
+    edit.setPlaceholderText(placeholder)
+    return edit
 
 
 def put(doc: Record, key: str, value: Any) -> None:

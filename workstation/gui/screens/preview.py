@@ -146,7 +146,8 @@ class PreviewPane(QWidget):
         self._show_picture(item)
         emails = [m for m in messages if m.platform == "email"]
         if emails:
-            parts.append(f"<h4>{len(emails)} e-mails (first {MAX_EMAILS} shown)</h4>")
+            more = f", the first {MAX_EMAILS} shown" if len(emails) > MAX_EMAILS else ""
+            parts.append(f"<h4>{len(emails)} e-mails{more}</h4>")
             parts.extend(email_html(m, self.tz) + "<hr>" for m in emails[:MAX_EMAILS])
         chat = [m for m in messages if m.platform != "email"]
         parts.append(chat_html(chat, self.tz))
