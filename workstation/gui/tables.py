@@ -3,8 +3,9 @@
 Rows are never all loaded. Rows are read a page at a time when the view asks for them, by
 keyset on indexed columns (``key > last key``), with a small page cache; a jump far into
 the table (the scroll bar dragged to the end) finds its page's first key from the nearer
-end of the index. Reads go through their own connection: SQLite in WAL mode lets them run
-beside the lane's writer.
+end of the index, or, once learnt, seeks straight to it: after each count the first key of
+every page is read in idle steps (a few kilobytes of keys per thousand rows). Reads go
+through their own connection: SQLite in WAL mode lets them run beside the lane's writer.
 
 A table may be made of *segments* shown one after the other, each with its own keys: the
 messages table shows timed messages by ``(sent_at_sort, id)`` and then the untimed ones by
@@ -40,6 +41,7 @@ from sqlalchemy.engine import Connection, Engine
 PAGE = 256
 CACHED_PAGES = 64
 SCAN_CHUNK = 4_000  # rows of the index order read per step of a filter's scan (a few ms)
+INDEX_CHUNK = 2_048  # keys read per idle step while learning the page starts
 FIRST_ANSWER_S = 0.05  # a new filter scans at most this long before the view repaints
 FIRST_ANSWER_ROWS = 60  # … or until a screenful of matches is found
 
@@ -96,8 +98,9 @@ class _SegmentState:
     def __init__(self, segment: Segment) -> None:
         self.segment = segment
         self.count = 0
-        self.starts: list[Key] = []  # first key of each page (filtered mode only)
+        self.starts: list[Key] = []  # first key of each page found so far
         self.last: Key | None = None  # last key found (filtered mode only)
+        self.indexed = 0  # rows whose page starts are known (unfiltered mode)
 
 
 class PagedTableModel(QAbstractTableModel):
@@ -120,6 +123,7 @@ class PagedTableModel(QAbstractTableModel):
         self._segments = [_SegmentState(s) for s in segments]
         self._pages: OrderedDict[tuple[int, int], list[Any]] = OrderedDict()
         self._scan: tuple[int, Key | None] | None = None  # (segment, last key scanned)
+        self._index: tuple[int, Key | None] | None = None  # the page starts' walk, likewise
         self._scan_generation = 0
         self._totals: list[int] | None = None
         self.refresh()
@@ -146,9 +150,11 @@ class PagedTableModel(QAbstractTableModel):
         self._pages.clear()
         self._scan_generation += 1
         for state in self._segments:
-            state.count, state.starts, state.last = 0, [], None
+            state.count, state.starts, state.last, state.indexed = 0, [], None, 0
+        self._index = None
         if self._filter is None:
             self._scan = None
+            self._index = (0, None)
             if self._totals is None:  # counted once until refresh(): clearing a filter is free
                 with self._engine.connect() as conn:
                     self._totals = [self._count(conn, s.segment) for s in self._segments]
@@ -159,6 +165,7 @@ class PagedTableModel(QAbstractTableModel):
         self.endResetModel()
         if self._scan is None:
             self.scan_progress.emit(self.rowCount())
+            self._schedule_index()
             return
         deadline = time.perf_counter() + FIRST_ANSWER_S
         while (
@@ -172,6 +179,50 @@ class PagedTableModel(QAbstractTableModel):
     def _count(self, conn: Connection, segment: Segment) -> int:
         query = sa.select(sa.func.count()).select_from(segment.keys[0].table)
         return int(conn.execute(query.where(self._base, segment.where)).scalar() or 0)
+
+    # --- the unfiltered table's page starts --------------------------------------------
+
+    def _schedule_index(self) -> None:
+        """Learn the first key of every page in idle steps, so that a jump far into the
+        table (the scroll bar dragged) seeks by key instead of counting rows with OFFSET."""
+        if self._index is None:
+            return
+        generation = self._scan_generation
+
+        def step() -> None:
+            if generation == self._scan_generation and self._index is not None:
+                self._index_step()
+                self._schedule_index()
+
+        QTimer.singleShot(1, step)
+
+    def finish_index(self) -> None:
+        """Learn every page start now (tests and benchmarks)."""
+        while self._index is not None:
+            self._index_step()
+
+    def _index_step(self) -> None:
+        assert self._index is not None
+        number, cursor = self._index
+        state = self._segments[number]
+        keys = state.segment.keys
+        where = [self._base, state.segment.where]
+        if cursor is not None:
+            where.append(_after(keys, cursor, "gt"))
+        with self._engine.connect() as conn:
+            found = conn.execute(
+                sa.select(*keys).where(*where).order_by(*keys).limit(INDEX_CHUNK)
+            ).all()
+        for i, key in enumerate(found, start=state.indexed):
+            if i % PAGE == 0:
+                state.starts.append(tuple(key))
+        state.indexed += len(found)
+        if len(found) == INDEX_CHUNK:
+            self._index = (number, tuple(found[-1]))
+        elif number + 1 < len(self._segments):
+            self._index = (number + 1, None)
+        else:
+            self._index = None
 
     # --- the filter's scan -----------------------------------------------------------
 
@@ -287,10 +338,16 @@ class PagedTableModel(QAbstractTableModel):
         state = self._segments[number]
         if self._filter is not None:
             return state.starts[page_no] if page_no < len(state.starts) else None
+        if page_no < len(state.starts):
+            return state.starts[page_no]
         keys = state.segment.keys
         query = sa.select(*keys).where(*self._where(state)).limit(1)
         row = page_no * PAGE
-        if row < state.count - row:
+        known = (len(state.starts) - 1) * PAGE  # the last page start learnt so far
+        if state.starts and row - known < state.count - row:
+            query = query.where(_after(keys, state.starts[-1], "ge"))
+            query = query.order_by(*keys).offset(row - known)
+        elif row < state.count - row:
             query = query.order_by(*keys).offset(row)
         else:  # nearer the end: count back from there
             query = query.order_by(*(k.desc() for k in keys)).offset(state.count - 1 - row)
