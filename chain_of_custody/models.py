@@ -262,7 +262,10 @@ class ImageMetaRecord(_RecordColumns, table=True):
     """Metadata of an image, with its perceptual hash."""
 
     __tablename__ = "image_meta_record"
-    __table_args__ = (Index("ix_image_meta_phash", "case_id", "phash"),)
+    __table_args__ = (
+        Index("ix_image_meta_phash", "case_id", "phash"),
+        Index("ix_image_meta_item", "item_id"),  # an image's metadata, for its preview
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     width: int | None = None

@@ -19,9 +19,13 @@ def upgrade() -> None:
         batch_op.create_index('ix_item_case_seq', ['case_id', 'ledger_seq'], unique=False)
     with op.batch_alter_table('message_record', schema=None) as batch_op:
         batch_op.create_index('ix_message_record_item', ['item_id', 'ordinal'], unique=False)
+    with op.batch_alter_table('image_meta_record', schema=None) as batch_op:
+        batch_op.create_index('ix_image_meta_item', ['item_id'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('image_meta_record', schema=None) as batch_op:
+        batch_op.drop_index('ix_image_meta_item')
     with op.batch_alter_table('message_record', schema=None) as batch_op:
         batch_op.drop_index('ix_message_record_item')
     with op.batch_alter_table('item', schema=None) as batch_op:
