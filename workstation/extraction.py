@@ -19,9 +19,11 @@ import gc
 import hashlib
 import json
 import operator
+import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
 from typing import Any, BinaryIO
@@ -58,6 +60,7 @@ from extractors.records import (
 )
 from extractors.timeutil import sort_key
 from workstation.extract_worker import (
+    WORKER_MIN_BYTES,
     ExtractorFailed,
     JobWorker,
     run_in_worker,
@@ -273,6 +276,82 @@ def records_root(records: Iterator[Record]) -> tuple[str, int]:
     return peaks.root().hex(), peaks.size
 
 
+#: When a batch of small extractions is committed: whichever limit is reached first.
+BATCH_MAX_RECORDS = 20_000
+BATCH_MAX_EXTRACTIONS = 64
+BATCH_MAX_SECONDS = 0.5
+
+
+class WriteBatch:
+    """Several small extractions in one write transaction: one commit (one fsync) for all.
+
+    Each extraction keeps its own extraction row, ``item.extracted`` entry and Merkle root,
+    exactly as when it commits alone; only the commit is shared. Files found embedded in
+    them are staged until the commit and placed in the store after it. If anything escapes
+    an extraction (a crash, a cancel), ``abort`` rolls back the whole batch: none of its
+    extractions is recorded, and a resumed ingest runs them again (an item without its
+    ``item.extracted`` entry is not extracted yet).
+    """
+
+    def __init__(self, case: Case, signer: Signer) -> None:
+        self.case = case
+        self.signer = signer
+        self.items = 0
+        self.records = 0
+        self.derived: list[Acquisition] = []
+        self._stack: ExitStack | None = None
+        self._writer: CaseWriter | None = None
+        self._started = 0.0
+
+    def writer(self) -> CaseWriter:
+        """The open transaction's writer (a transaction begins with the first extraction)."""
+        if self._writer is None:
+            stack = ExitStack()
+            self._writer = stack.enter_context(self.case.writing(self.signer))
+            self._stack = stack
+            self._started = time.monotonic()
+        return self._writer
+
+    def full(self) -> bool:
+        """Whether the batch holds enough to be committed now."""
+        return self._writer is not None and (
+            self.records >= BATCH_MAX_RECORDS
+            or self.items >= BATCH_MAX_EXTRACTIONS
+            or time.monotonic() - self._started >= BATCH_MAX_SECONDS
+        )
+
+    def commit(self) -> None:
+        """Commit what the batch holds, then place its embedded files in the store."""
+        stack, derived = self._reset()
+        if stack is None:
+            return
+        try:
+            stack.close()
+        except BaseException:
+            self._discard(derived)
+            raise
+        self.case.store.finalise(a.staged for a in derived)
+
+    def abort(self) -> None:
+        """Roll back what the batch holds (call from an ``except`` block)."""
+        stack, derived = self._reset()
+        try:
+            if stack is not None:
+                stack.__exit__(*sys.exc_info())
+        finally:
+            self._discard(derived)
+
+    def _reset(self) -> tuple[ExitStack | None, list[Acquisition]]:
+        stack, derived = self._stack, self.derived
+        self._stack, self._writer, self.derived = None, None, []
+        self.items = self.records = 0
+        return stack, derived
+
+    def _discard(self, derived: list[Acquisition]) -> None:
+        for acq in derived:
+            self.case.store.discard(acq.staged)
+
+
 @dataclass
 class Job:
     """One extraction of one item by one extractor, planned."""
@@ -344,86 +423,102 @@ class ItemExtractor:
         job: Job | None = None,
         results: Iterator[list[Item]] | None = None,
     ) -> None:
-        """Extract and record in one transaction (see module docstring).
+        """Extract and record in a transaction of its own (see module docstring).
 
         ``results``: the job's batches from a worker that runs a page of jobs.
+        """
+        batch = WriteBatch(self.case, self.signer)
+        try:
+            self.record(item, source, extractor, summary, batch, job, results)
+        except BaseException:
+            batch.abort()
+            raise
+        batch.commit()
+
+    def record(
+        self,
+        item: Any,
+        source: Source,
+        extractor: Extractor,
+        summary: ExtractionSummary,
+        batch: WriteBatch,
+        job: Job | None = None,
+        results: Iterator[list[Item]] | None = None,
+    ) -> None:
+        """Extract and record in the batch's open transaction, which the caller commits.
+
+        If this raises, the caller must abort the batch (nothing of it is recorded).
         """
         ctx = Context(tz=self.tz, cancelled=self.cancelled)
         job = job or self.plan(item, source, extractor)
         extraction_id, base = job.extraction_id, job.base
         recorder = Recorder(job.tables)
-        derived: list[Acquisition] = []
+        derived = batch.derived  # staged; placed after the commit, discarded on abort
+        derived_before = len(derived)
         warnings: list[str] = []
         status, error = "complete", None
         label = registry.label(extractor)
+        writer = batch.writer()
+        # The extraction row goes first so record rows can reference it.
+        writer.conn.execute(
+            sa.insert(T_EXTRACTION),
+            {
+                **{k: v for k, v in base.items() if k != "extraction_id"},
+                "id": extraction_id,
+                "extractor": extractor.name,
+                "version": extractor.version,
+                "status": "running",
+                "record_count": 0,
+                "warning_count": 0,
+                "merkle_root": "",
+                "ledger_seq": -1,
+            },
+        )
         try:
-            with self.case.writing(self.signer) as writer:
-                # The extraction row goes first so record rows can reference it.
-                writer.conn.execute(
-                    sa.insert(T_EXTRACTION),
-                    {
-                        **{k: v for k, v in base.items() if k != "extraction_id"},
-                        "id": extraction_id,
-                        "extractor": extractor.name,
-                        "version": extractor.version,
-                        "status": "running",
-                        "record_count": 0,
-                        "warning_count": 0,
-                        "merkle_root": "",
-                        "ledger_seq": -1,
-                    },
-                )
+            batches: Iterator[list[Item]]
+            if results is not None:
+                batches = results
+            elif use_worker(source):
+                batches = run_in_worker(self.produce(job), self.cancelled)
+            else:
+                batches = item_batches(extractor.extract(source, ctx), recorder.tables)
+            for part in batches:
                 try:
-                    batches: Iterator[list[Item]]
-                    if results is not None:
-                        batches = results
-                    elif use_worker(source):
-                        batches = run_in_worker(self.produce(job), self.cancelled)
-                    else:
-                        batches = item_batches(extractor.extract(source, ctx), recorder.tables)
-                    for batch in batches:
-                        try:
-                            recorder.take(batch)
-                        finally:
-                            recorder.flush(writer.conn)
-                            for note in recorder.notes:
-                                if isinstance(note, ExtractWarning):
-                                    warnings.append(_warning_text(note))
-                                else:
-                                    derived.append(self._stage_derived(item, note, label))
-                            recorder.notes.clear()
-                except ExtractionCancelled:
-                    raise
-                except Exception as exc:  # recorded, with what was found kept
-                    status = "failed"
-                    error = (
-                        str(exc)
-                        if isinstance(exc, ExtractorFailed)
-                        else (f"{type(exc).__name__}: {exc}")
-                    )
-                    warnings.append(
-                        f"{source.path}: {label} stopped after {recorder.peaks.size} records: "
-                        f"{error}"
-                    )
-                self._finish(
-                    writer,
-                    item,
-                    extractor,
-                    extraction_id,
-                    recorder.peaks,
-                    warnings,
-                    derived,
-                    status,
-                    error,
-                )
-        except BaseException:
-            for acq in derived:
-                self.case.store.discard(acq.staged)
+                    recorder.take(part)
+                finally:
+                    recorder.flush(writer.conn)
+                    for note in recorder.notes:
+                        if isinstance(note, ExtractWarning):
+                            warnings.append(_warning_text(note))
+                        else:
+                            derived.append(self._stage_derived(item, note, label))
+                    recorder.notes.clear()
+        except ExtractionCancelled:
             raise
-        self.case.store.finalise(a.staged for a in derived)
+        except Exception as exc:  # recorded, with what was found kept
+            status = "failed"
+            error = (
+                str(exc) if isinstance(exc, ExtractorFailed) else (f"{type(exc).__name__}: {exc}")
+            )
+            warnings.append(
+                f"{source.path}: {label} stopped after {recorder.peaks.size} records: {error}"
+            )
+        self._finish(
+            writer,
+            item,
+            extractor,
+            extraction_id,
+            recorder.peaks,
+            warnings,
+            derived[derived_before:],
+            status,
+            error,
+        )
+        batch.items += 1
+        batch.records += recorder.peaks.size
         summary.extractions += 1
         summary.records += recorder.peaks.size
-        summary.derived += len(derived)
+        summary.derived += len(derived) - derived_before
         summary.warnings.extend(warnings)
 
     def _stage_derived(self, item: Any, record: DerivedFile, label: str) -> Acquisition:
@@ -615,6 +710,7 @@ def _run_jobs(
     pool = None
     if len(jobs) >= PAGE_WORKER_MIN_JOBS and workers_allowed():
         pool = JobWorker([worker.produce(job) for job in jobs])
+    batch = WriteBatch(worker.case, worker.signer)
     try:
         for index, job in enumerate(jobs):
             if progress is not None:
@@ -622,7 +718,17 @@ def _run_jobs(
             results = None
             if pool is not None and not pool.dead:
                 results = pool.results(index, worker.cancelled)
-            worker.run(job.item, job.source, job.extractor, summary, job, results)
+            alone = job.source.size >= WORKER_MIN_BYTES  # a big item: its own transaction
+            if alone:
+                batch.commit()
+            worker.record(job.item, job.source, job.extractor, summary, batch, job, results)
+            if alone or batch.full():
+                batch.commit()
+        # Committed before the next page is read: it must see the items found embedded.
+        batch.commit()
+    except BaseException:
+        batch.abort()
+        raise
     finally:
         if pool is not None:
             pool.close()
