@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,8 @@ class Case:
         self.engine = engine
         self.db_url = db_url
         self.store = BlobStore(folder / "store")
+        self._held = threading.local()  # a write connection held by this thread, if any
+        self._known_examiners: set[str] = set()  # key ids seen committed in the database
 
     # --- life cycle --------------------------------------------------------------------
 
@@ -173,6 +176,28 @@ class Case:
         """Release the database connections."""
         self.engine.dispose()
 
+    @contextmanager
+    def holding_connection(self) -> Iterator[None]:
+        """Run this thread's write transactions on one connection until the block ends.
+
+        For phases of many transactions (an ingest): one connection instead of one per
+        transaction. On SQLite it also stops each transaction's closing connection, when it
+        is the last one open, from checkpointing the whole WAL into the database file (an
+        fsync each). Nested use keeps the outer connection.
+        """
+        if getattr(self._held, "conn", None) is not None:
+            yield
+            return
+        with db.write_connection(self.engine) as conn:
+            self._held.conn = conn
+            try:
+                yield
+            finally:
+                self._held.conn = None
+
+    def _write(self) -> AbstractContextManager[Connection]:
+        return db.write_transaction(self.engine, self.case_id, getattr(self._held, "conn", None))
+
     def __enter__(self) -> Case:
         return self
 
@@ -233,7 +258,7 @@ class Case:
         write_rows: RowWriter | None = None,
     ) -> list[Entry]:
         """Append entries (and the rows they justify) in one serialised transaction."""
-        with db.write_transaction(self.engine, self.case_id) as conn:
+        with self._write() as conn:
             self._ensure_examiner(conn, signer)
             made = ledger.append_entries(conn, self.case_id, signer, entries)
             if write_rows is not None:
@@ -241,21 +266,29 @@ class Case:
         return made
 
     def _ensure_examiner(self, conn: Connection, signer: Signer) -> None:
+        """Add the signer as an examiner (entry and row) unless the case knows them already.
+
+        Examiners are never removed, so once seen committed a key needs no query again.
+        """
+        if signer.key_id in self._known_examiners:
+            return
         known = conn.execute(
             sa.select(T_EXAMINER.c.key_id).where(
                 T_EXAMINER.c.case_id == self.case_id, T_EXAMINER.c.key_id == signer.key_id
             )
         ).first()
-        if known is None:
+        if known is None:  # added in this transaction: known once it commits
             made = ledger.append_entries(
                 conn, self.case_id, signer, [_examiner_entry(signer.identity)]
             )
             _insert_examiner(conn, self.case_id, signer.identity, made[0].at)
+        else:
+            self._known_examiners.add(signer.key_id)
 
     @contextmanager
     def writing(self, signer: Signer) -> Iterator[CaseWriter]:
         """One serialised write transaction: entries and the rows they justify commit together."""
-        with db.write_transaction(self.engine, self.case_id) as conn:
+        with self._write() as conn:
             self._ensure_examiner(conn, signer)
             yield CaseWriter(self, conn, signer)
 
@@ -288,7 +321,7 @@ class Case:
         Raises:
             CheckpointConflict: if the head contradicts an earlier checkpoint.
         """
-        with db.write_transaction(self.engine, self.case_id) as conn:
+        with self._write() as conn:
             self._ensure_examiner(conn, signer)
             tree = ledger.tree_of(conn, self.case_id)
             if tree.size == 0:
@@ -329,7 +362,7 @@ class Case:
                 f"checkpoint of size {cp.size}: signature by {cp.key_id} does not verify "
                 "against any examiner of this case"
             )
-        with db.write_transaction(self.engine, self.case_id) as conn:
+        with self._write() as conn:
             ledger.add_checkpoint(conn, self.case_id, cp, ledger.tree_of(conn, self.case_id))
 
 

@@ -610,7 +610,7 @@ def extract_run_items(
     Items are visited in ledger order, including child items that extraction itself
     acquires (they come later in the ledger), so nested content is reached too.
     """
-    with _wal_kept(case), _heap_frozen():
+    with case.holding_connection(), _heap_frozen():
         return _extract_items(case, signer, run_id, tz, cancelled, progress, skip)
 
 
@@ -623,22 +623,6 @@ def _heap_frozen() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
-
-
-@contextmanager
-def _wal_kept(case: Case) -> Iterator[None]:
-    """Keep one idle SQLite connection open while many small transactions run.
-
-    Each transaction opens and closes its own connection; when the last connection to a
-    database closes, SQLite checkpoints the whole WAL into the database file and deletes it
-    (an fsync of the database per item). With this one open, commits stay ordinary WAL
-    commits (durable: synchronous=FULL) and SQLite checkpoints as the WAL grows, as usual.
-    """
-    if case.engine.dialect.name != "sqlite":
-        yield
-        return
-    with case.engine.connect():
-        yield
 
 
 def _extract_items(

@@ -575,6 +575,18 @@ def ingest_paths(
         AcquisitionError: a path is missing, or a file is unreadable or changes while read;
             everything recorded before it stays recorded and the run can be resumed.
     """
+    with case.holding_connection():  # one connection for the run's many transactions
+        return _ingest_paths(case, signer, paths, options, progress, cancelled)
+
+
+def _ingest_paths(
+    case: Case,
+    signer: Signer,
+    paths: Sequence[Path],
+    options: IngestOptions | None,
+    progress: ProgressFn | None,
+    cancelled: Callable[[], bool] | None,
+) -> IngestSummary:
     options = options or IngestOptions()
     sources, folder_warnings = collect_sources(paths)
     job = Ingest(case, signer, options, progress, cancelled)
