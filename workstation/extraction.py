@@ -1,10 +1,13 @@
 """Running extractors over acquired items and recording what they found.
 
-For each item and each extractor whose sniff accepts it, one write transaction holds:
-the record rows (inserted in chunks as the generator yields them), any embedded files
-acquired as child items, the warnings, and one ``item.extracted`` entry with the Merkle
-root of the canonical records. An extractor that crashes part-way keeps what it yielded:
-the entry says ``status: failed`` and the error is a warning on the item.
+For each item and each extractor whose sniff accepts it, the database gets: the record
+rows (inserted in chunks as the generator yields them), any embedded files acquired as
+child items, the warnings, an ``extraction`` row and one ``item.extracted`` entry with the
+Merkle root of the canonical records. An extractor that crashes part-way keeps what it
+yielded: the entry says ``status: failed`` and the error is a warning on the item.
+Small extractions share a write transaction (``WriteBatch``: one commit for up to 64 of
+them); a big item has its own. A crash loses only the uncommitted batch, which a resumed
+ingest extracts again.
 
 The work is split over two processes where there are two cores: a large item, or a page
 of several items, is extracted in a forked worker (``workstation.extract_worker``) that
@@ -413,27 +416,6 @@ class ItemExtractor:
         return lambda: item_batches(
             job.extractor.extract(job.source, Context(tz=self.tz)), job.tables
         )
-
-    def run(
-        self,
-        item: Any,
-        source: Source,
-        extractor: Extractor,
-        summary: ExtractionSummary,
-        job: Job | None = None,
-        results: Iterator[list[Item]] | None = None,
-    ) -> None:
-        """Extract and record in a transaction of its own (see module docstring).
-
-        ``results``: the job's batches from a worker that runs a page of jobs.
-        """
-        batch = WriteBatch(self.case, self.signer)
-        try:
-            self.record(item, source, extractor, summary, batch, job, results)
-        except BaseException:
-            batch.abort()
-            raise
-        batch.commit()
 
     def record(
         self,
