@@ -32,14 +32,23 @@ ALPHA = Path(__file__).resolve().parents[1] / "data" / "case_alpha" / "evidence"
 
 
 def snapshot(case: Case) -> dict[str, Any]:
-    """Every extraction and record row, ids replaced by the item's path and hash."""
+    """Every extraction and record row of the case, ids replaced by the item's path and hash.
+
+    (On PostgreSQL the test's cases share one database, so every query names the case.)
+    """
+    mine = case.case_id
     with db.read_connection(case.engine) as conn:
         items = {
             r.id: f"{r.path}|{r.sha256}"
-            for r in conn.execute(sa.select(T_ITEM.c.id, T_ITEM.c.path, T_ITEM.c.sha256))
+            for r in conn.execute(
+                sa.select(T_ITEM.c.id, T_ITEM.c.path, T_ITEM.c.sha256).where(
+                    T_ITEM.c.case_id == mine
+                )
+            )
         }
+        own_extractions = sa.select(T_EXTRACTION).where(T_EXTRACTION.c.case_id == mine)
         extractions = {
-            r.id: f"{items[r.item_id]}#{r.extractor}" for r in conn.execute(sa.select(T_EXTRACTION))
+            r.id: f"{items[r.item_id]}#{r.extractor}" for r in conn.execute(own_extractions)
         }
         rows = [
             (
@@ -51,12 +60,12 @@ def snapshot(case: Case) -> dict[str, Any]:
                 r.warning_count,
                 r.merkle_root,
             )
-            for r in conn.execute(sa.select(T_EXTRACTION))
+            for r in conn.execute(own_extractions)
         ]
         records: list[tuple[Any, ...]] = []
         for table in TABLES.values():
             keep = [c for c in table.columns if c.name not in ("id", "case_id", "item_id")]
-            for r in conn.execute(sa.select(*keep)):
+            for r in conn.execute(sa.select(*keep).where(table.c.case_id == mine)):
                 values = r._asdict()
                 values["extraction_id"] = extractions[values["extraction_id"]]
                 records.append((table.name, *sorted(values.items())))
