@@ -185,16 +185,7 @@ class PagedTableModel(QAbstractTableModel):
     def _schedule_index(self) -> None:
         """Learn the first key of every page in idle steps, so that a jump far into the
         table (the scroll bar dragged) seeks by key instead of counting rows with OFFSET."""
-        if self._index is None:
-            return
-        generation = self._scan_generation
-
-        def step() -> None:
-            if generation == self._scan_generation and self._index is not None:
-                self._index_step()
-                self._schedule_index()
-
-        QTimer.singleShot(1, step)
+        self._in_idle_steps(lambda: self._index is not None, self._index_step)
 
     def finish_index(self) -> None:
         """Learn every page start now (tests and benchmarks)."""
@@ -227,16 +218,20 @@ class PagedTableModel(QAbstractTableModel):
     # --- the filter's scan -----------------------------------------------------------
 
     def _schedule_scan(self) -> None:
-        if self._scan is None:
+        self._in_idle_steps(lambda: self._scan is not None, self._scan_step)
+
+    def _in_idle_steps(self, wanted: Callable[[], bool], one_step: Callable[[], None]) -> None:
+        """Run ``one_step`` again and again while ``wanted()`` and no reset intervened: on
+        a timer, not in a loop, so input and paint events are served between two steps."""
+        if not wanted():
             return
         generation = self._scan_generation
 
         def step() -> None:
-            if generation == self._scan_generation and self._scan is not None:
-                self._scan_step()
-                self._schedule_scan()
+            if generation == self._scan_generation and wanted():
+                one_step()
+                self._in_idle_steps(wanted, one_step)
 
-        # A timer, not a loop: input and paint events are served between two steps.
         QTimer.singleShot(1, step)
 
     def finish_scan(self) -> list[float]:
