@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -10,6 +11,22 @@ import time
 from pathlib import Path
 
 EWS = str(Path(sys.executable).parent / "ews")
+
+
+def bench_env(work: Path) -> dict[str, str]:
+    """The environment of the bench examiner (BE), keys kept under ``work``."""
+    return {
+        **os.environ,
+        "EWS_DATA_DIR": str(work / "keys"),
+        "EWS_PASSPHRASE": "bench",
+        "EWS_EXAMINER": "BE",
+    }
+
+
+def children_cpu() -> float:
+    """User + system CPU seconds of every child waited for so far (with their workers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:

@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import sqlite3
 import subprocess
@@ -32,11 +31,7 @@ BIN = Path(sys.executable).parent
 EWS = str(BIN / "ews")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _common import new_case, run_measured  # noqa: E402
-
-
-def _cpu(usage: resource.struct_rusage) -> float:
-    return usage.ru_utime + usage.ru_stime
+from _common import bench_env, children_cpu, new_case, run_measured  # noqa: E402
 
 
 def _t(text: str) -> datetime:
@@ -48,9 +43,9 @@ def run_ingest(
 ) -> dict[str, float]:
     case = work / name
     new_case(case, "01BE0000003", name, env)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = children_cpu()
     seconds, rss, _ = run_measured([EWS, "ingest", str(case), str(archive), *extra], env)
-    cpu_s = _cpu(resource.getrusage(resource.RUSAGE_CHILDREN)) - _cpu(before)
+    cpu_s = children_cpu() - before
     with sqlite3.connect(f"file:{case / 'case.sqlite'}?mode=ro", uri=True) as db:
         messages = db.execute("SELECT count(*) FROM message_record").fetchone()[0]
         items, size = db.execute("SELECT count(*), sum(size) FROM item").fetchone()
@@ -107,12 +102,7 @@ def main() -> None:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    env = {
-        **os.environ,
-        "EWS_DATA_DIR": str(work / "keys"),
-        "EWS_PASSPHRASE": "bench",
-        "EWS_EXAMINER": "BE",
-    }
+    env = bench_env(work)
     result = {
         "machine": {
             "cpus": os.cpu_count(),

@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import sqlite3
 import subprocess
@@ -26,7 +25,7 @@ BIN = Path(sys.executable).parent
 EWS = str(BIN / "ews")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _common import new_case, run_measured  # noqa: E402
+from _common import bench_env, children_cpu, new_case, run_measured  # noqa: E402
 
 WHATSTK = """
 import sys, time
@@ -75,21 +74,15 @@ def main() -> None:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    env = {
-        **os.environ,
-        "EWS_DATA_DIR": str(work / "keys"),
-        "EWS_PASSPHRASE": "bench",
-        "EWS_EXAMINER": "BE",
-    }
+    env = bench_env(work)
     case = work / "case"
     new_case(case, "01BE0000002", "bench", env)
     whatstk_s, whatstk_rows, whatstk_rss = parser_seconds(WHATSTK, chat)
     chatminer_s, chatminer_rows, chatminer_rss = parser_seconds(CHATMINER, chat)
     load = os.getloadavg()[0]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = children_cpu()
     ingest_s, ingest_rss, _ = run_measured([EWS, "ingest", str(case), str(chat)], env)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    ingest_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    ingest_cpu = children_cpu() - before
     with sqlite3.connect(f"file:{case / 'case.sqlite'}?mode=ro", uri=True) as db:
         messages = db.execute("SELECT count(*) FROM message_record").fetchone()[0]
     result = {
