@@ -189,7 +189,12 @@ class Writer:
         else:
             self.y -= 1
 
-    def bullets(self, items: Iterable[str], style: Style = BODY) -> None:
+    def bullets(self, items: Iterable[str], style: Style = BODY, or_missing: bool = False) -> None:
+        """A bulleted list; with ``or_missing``, an empty list prints the for-completion marker."""
+        items = list(items)
+        if not items and or_missing:
+            self.para(None)
+            return
         for item in items:
             lines = self.wrap(self.clean(item), style, WIDTH - 12)
             self.need(style.leading)

@@ -125,15 +125,9 @@ def investigation(w: Writer, ctx: BundleContext) -> None:
     d = ctx.details
     w.heading("Investigation", 2)
     w.heading("Reasonable lines of enquiry pursued (including any that may assist the defence)", 3)
-    if d.lines_of_enquiry:
-        w.bullets(d.lines_of_enquiry)
-    else:
-        w.para(None)
+    w.bullets(d.lines_of_enquiry, or_missing=True)
     w.heading("Lines of enquiry not pursued, and why", 3)
-    if d.lines_not_pursued:
-        w.bullets(d.lines_not_pursued)
-    else:
-        w.para(None)
+    w.bullets(d.lines_not_pursued, or_missing=True)
 
 
 def digital_strategy(w: Writer, ctx: BundleContext) -> None:

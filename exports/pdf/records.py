@@ -211,15 +211,9 @@ def write_mg13(w: Writer, ctx: BundleContext) -> None:
         ]
     )
     w.heading("Proposed prohibitions", 2)
-    if ro.prohibitions:
-        w.bullets([f"{n}. {p}" for n, p in enumerate(ro.prohibitions, 1)])
-    else:
-        w.para(None)
+    w.bullets([f"{n}. {p}" for n, p in enumerate(ro.prohibitions, 1)], or_missing=True)
     w.heading("Exclusion areas", 2)
-    if ro.exclusion_areas:
-        w.bullets(ro.exclusion_areas)
-    else:
-        w.para(None)
+    w.bullets(ro.exclusion_areas, or_missing=True)
     w.heading("Platforms and accounts used to contact the victim", 2)
     rows = [
         (g.label or g.id, a.platform, a.display, ", ".join(a.identifiers))
