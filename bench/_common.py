@@ -68,3 +68,53 @@ def new_case(folder: Path, urn: str, title: str, env: dict[str, str]) -> Path:
         stdout=subprocess.DEVNULL,
     )
     return folder
+
+
+def database_floor(
+    case_db: Path, tables: tuple[str, ...] = ("message_record",)
+) -> dict[str, float]:
+    """The database part alone: the ingest's own rows stored again, nothing else timed.
+
+    A physical limit for the ingest benchmarks. The case database is copied and the rows of
+    ``tables`` are deleted from the copy; then the same rows (read back from the original,
+    untimed, in pages of 1,000) are inserted again through the same driver, with the case's
+    pragmas (WAL, ``synchronous=FULL``, foreign keys on), its indexes, in 1,000-row
+    ``executemany`` calls and one commit, as the ingest does. No parsing, hashing or
+    ledger work is in the figure: an ingest cannot be faster than this on this machine.
+    """
+    import shutil
+    import sqlite3
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "floor.sqlite"
+        shutil.copy(case_db, copy)
+        dst = sqlite3.connect(copy, isolation_level=None)
+        src = sqlite3.connect(f"file:{case_db}?mode=ro", uri=True)
+        try:
+            dst.execute("PRAGMA journal_mode = WAL")
+            for table in tables:
+                dst.execute(f"DELETE FROM {table}")
+            dst.execute("VACUUM")
+            dst.execute("PRAGMA synchronous = FULL")
+            dst.execute("PRAGMA foreign_keys = ON")
+            seconds, rows = 0.0, 0
+            dst.execute("BEGIN IMMEDIATE")
+            for table in tables:
+                columns = [r[1] for r in src.execute(f"PRAGMA table_info({table})") if r[1] != "id"]
+                sql = (
+                    f"INSERT INTO {table} ({', '.join(columns)}) "
+                    f"VALUES ({', '.join('?' * len(columns))})"
+                )
+                cursor = src.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY id")
+                while page := cursor.fetchmany(1000):
+                    started = time.perf_counter()
+                    dst.executemany(sql, page)
+                    seconds += time.perf_counter() - started
+                    rows += len(page)
+            started = time.perf_counter()
+            dst.execute("COMMIT")
+            seconds += time.perf_counter() - started
+        finally:
+            src.close()
+            dst.close()
+    return {"seconds": round(seconds, 2), "rows": rows}
