@@ -47,8 +47,11 @@ def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
         return seconds, usage.ru_maxrss * 1024, out.read().decode()
 
 
-def new_case(folder: Path, urn: str, title: str, env: dict[str, str]) -> Path:
-    """`ews init` a case for the bench examiner (BE) and return its folder."""
+def new_case(
+    folder: Path, urn: str, title: str, env: dict[str, str], db: str | None = None
+) -> Path:
+    """`ews init` a case for the bench examiner (BE) and return its folder (``db``: its
+    SQLAlchemy URL, default SQLite in the folder)."""
     subprocess.run(
         [
             EWS,
@@ -62,6 +65,7 @@ def new_case(folder: Path, urn: str, title: str, env: dict[str, str]) -> Path:
             "Bench Examiner",
             "--initials",
             "BE",
+            *(["--db", db] if db else []),
         ],
         env=env,
         check=True,

@@ -146,9 +146,7 @@ cmd_start() {
 listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$sock_dir'
-fsync = off
-synchronous_commit = off
-full_page_writes = off
+$(durability)
 max_connections = 200
 EOF
         if as_owner "$bin_dir/pg_ctl" start -D "$data_dir" -l "$log_file" -w -t 60 \
@@ -167,6 +165,16 @@ EOF
 
     echo "postgresql+psycopg://$(owner_name)@127.0.0.1:$port/$db_name" >"$url_file"
     cat "$url_file"
+}
+
+# Tests need no durability (fsync off); EWS_PG_DURABLE=1 keeps PostgreSQL's defaults, for
+# benchmarks that compare with SQLite's synchronous=FULL.
+durability() {
+    if [[ ${EWS_PG_DURABLE:-} == 1 ]]; then
+        echo "# PostgreSQL's durable defaults (EWS_PG_DURABLE=1)"
+    else
+        printf 'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n'
+    fi
 }
 
 cmd_url() {
