@@ -53,10 +53,15 @@ class Account(Record):
     avatar_ref: str | None = None  # member path or SHA-256 of a profile picture
     profile_url: str | None = None
     is_owner: bool = False  # the account whose export this is
+    # Where the identifier means this account, when only within one export: WhatsApp calls
+    # every exporter "You", so "You" of two phones' exports are two accounts. None: the
+    # identifier means the same account wherever it is seen on the platform.
+    key_scope: str | None = None
 
     @property
     def key(self) -> str:
-        """A stable key within the platform: the strongest identifier the file gives."""
+        """A stable key within the platform: the strongest identifier the file gives (with
+        its scope, when it names this account only within one export)."""
         ident = (
             self.platform_id
             or self.phone_e164
@@ -66,6 +71,8 @@ class Account(Record):
             or self.display_name
             or ""
         )
+        if self.key_scope is not None:
+            return f"{self.platform}:{ident} ({self.key_scope})"
         return f"{self.platform}:{ident}"
 
 

@@ -80,7 +80,9 @@ class WhatsAppTxtExtractor:
     """WhatsApp "Export chat" .txt (Android ``WhatsApp Chat with X.txt``, iOS ``_chat.txt``)."""
 
     name: ClassVar[str] = "whatsapp_txt"
-    version: ClassVar[str] = "1.0"
+    # 1.1: the exporter's "You" is keyed per export ("whatsapp:You (export <sha256[:12]>)"),
+    # not shared by every phone's exports.
+    version: ClassVar[str] = "1.1"
     description: ClassVar[str] = "WhatsApp Export chat text (Android and iOS, all header locales)"
 
     def sniff(self, source: Source) -> bool:
@@ -383,6 +385,8 @@ class _Reader:
             phone_raw=name if phone else None,
             phone_e164=phone_e164(name, self.ctx.region) if phone else None,
             is_owner=name == "You",
+            # "You" is whoever exported this chat: one phone's exporter, not every phone's.
+            key_scope=f"export {self.source.sha256[:12]}" if name == "You" else None,
         )
 
     def match_sibling(self, name: str, line: int, check: bool) -> Generator[Record, None, str]:

@@ -124,8 +124,7 @@ class JobWorker(Generic[T]):
                 self.dead = True
                 self._child.join()
                 raise ExtractorFailed(
-                    f"extractor process ended without finishing (exit code "
-                    f"{self._child.exitcode})"
+                    f"extractor process ended without finishing (exit code {self._child.exitcode})"
                 ) from exc
             if index < job:
                 continue  # the rest of a job the parent stopped reading

@@ -162,7 +162,8 @@ def test_case_alpha_matches_truth_exactly(file: str, member: str | None) -> None
 
 
 def test_case_alpha_accounts_as_written_and_before_first_use() -> None:
-    records = run(case_source(*CASE_FILES[0]))
+    source = case_source(*CASE_FILES[0])
+    records = run(source)
     seen: set[str] = set()
     for r in records:
         if isinstance(r, Account):
@@ -173,13 +174,38 @@ def test_case_alpha_accounts_as_written_and_before_first_use() -> None:
     assert [(a.display_name, a.key, a.is_owner) for a in accounts] == [
         ("Dan", "whatsapp:Dan", False),
         ("Hannah Price", "whatsapp:Hannah Price", False),
-        ("You", "whatsapp:You", True),
+        ("You", f"whatsapp:You (export {source.sha256[:12]})", True),
     ]
     ios = [r for r in run(case_source(*CASE_FILES[1])) if isinstance(r, Account)]
     assert [(a.display_name, a.phone_raw, a.phone_e164) for a in ios] == [
         ("+44 7700 900987", "+44 7700 900987", "+447700900987"),
         ("Hannah Price", None, None),
     ]
+
+
+def test_the_exporter_you_is_one_account_per_export_not_per_platform() -> None:
+    # Android writes the exporter's own actions as "You" ("You blocked this contact"). Two
+    # phones' exports (the victim's and a suspect's) must not share one "You" account.
+    def chat(line: str) -> bytes:
+        return f"01/03/2024, 10:00 - Dan: hi\n01/03/2024, 10:05 - {line}\n".encode()
+
+    keys = []
+    for data in (chat("You blocked this contact"), chat("You unblocked this contact")):
+        source = source_from_bytes(data, "WhatsApp Chat with Dan.txt")
+        records = run(source)
+        (you,) = [r for r in records if isinstance(r, Account) and r.is_owner]
+        (line,) = [m for m in messages(records) if m.kind == "system"]
+        assert you.key == f"whatsapp:You (export {source.sha256[:12]})"
+        assert line.sender_key == you.key and line.sender_identifier == "You"
+        keys.append(you.key)
+        again = run(source_from_bytes(data, "WhatsApp Chat with Dan.txt"))
+        assert [r.key for r in again if isinstance(r, Account)] == [
+            r.key for r in records if isinstance(r, Account)
+        ]  # same bytes, same keys: the Merkle root is repeatable
+    assert keys[0] != keys[1]
+    # The other party is named as the phone saved them: not scoped (the alias grouping
+    # decides whether two phones' "Dan" are one person).
+    assert "whatsapp:Dan" in {r.key for r in run(source) if isinstance(r, Account)}
 
 
 def test_case_alpha_clock_change_times_and_flags() -> None:
@@ -858,7 +884,8 @@ def test_ingest_of_the_zip_matches_media_to_its_members(
     ingest_paths(case, signer, [path])
     items = {i["name"]: i for i in queries.iter_items(case)}
     chat_item = items["WhatsApp Chat with Dan.txt"]
-    assert "whatsapp_txt@1.0" in chat_item["extractors"] and chat_item["warnings"] == []
+    assert f"whatsapp_txt@{WhatsAppTxtExtractor.version}" in chat_item["extractors"]
+    assert chat_item["warnings"] == []
     found = [m for m in queries.iter_messages(case) if m["platform"] == "whatsapp"]
     assert len(found) == 64
     (media,) = [m for m in found if m["kind"] == "media"]

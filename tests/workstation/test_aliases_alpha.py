@@ -148,8 +148,9 @@ def test_strong_links_reproduce_the_suspect(alpha_copy: Case, signer: Signer) ->
     # The holder's own accounts: the accounts each source names as its holder, and the
     # other party of each one-to-one chat export, are one person per source.
     victim = {k for k in person if person[k] == "hannah_price"}
-    assert {k for k in person if comp[k] == comp["whatsapp:You"]} == victim
-    you = by_pair[("whatsapp:Hannah Price", "whatsapp:You")]
+    (you_key,) = [k for k in person if k.startswith("whatsapp:You (export ")]  # her Samsung's
+    assert {k for k in person if comp[k] == comp[you_key]} == victim
+    you = by_pair[("whatsapp:Hannah Price", you_key)]
     assert you.strength == "strong" and you.reasons[0].signal == "export_holder"
     assert "Hannah Price's phone (Samsung SM-S911B)" in you.reasons[0].text
     dan = by_pair[("sms:+447700900123", "whatsapp:Dan")]
