@@ -60,6 +60,12 @@ if [[ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]]; then
     did+=("installed fonts-dejavu-core")
 fi
 
+# 1d. Symbola: bundle PDFs draw emoji (monochrome) from it; without it they are named.
+if [[ ! -f /usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf ]]; then
+    apt_install fonts-symbola
+    did+=("installed fonts-symbola")
+fi
+
 # 2. The virtualenv. Debian's python3 lacks ensurepip without python3-venv.
 if [[ ! -x "$venv/bin/python" ]]; then
     if ! python3 -c 'import ensurepip' 2>/dev/null; then

@@ -58,10 +58,11 @@ def draw_ops(canvas: Any, f: Fonts, ops: list[tuple[Any, ...]]) -> None:
                 x -= text_width(text, name, size)
             add(f"1 0 0 1 {x:.2f} {y:.2f} Tm")
             if not ascii_text and name in wide_names:
-                ttf = getFont(name)
-                for subset, chunk in ttf.splitString(text, doc):
-                    add(f"{ttf.getSubsetInternalName(subset, doc)} {_num(size)} Tf")
-                    add(f"({escape(chunk)}) Tj")
+                for run_font, run in f.runs(name, text):  # emoji in the symbol font
+                    ttf = getFont(run_font)
+                    for subset, chunk in ttf.splitString(run, doc):
+                        add(f"{ttf.getSubsetInternalName(subset, doc)} {_num(size)} Tf")
+                        add(f"({escape(chunk)}) Tj")
                 font = None
                 continue
             if font != (name, size):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from reportlab.pdfbase.pdfmetrics import getFont, stringWidth  # type: ignore[import-untyped]
 
+from exports.pdf._fonts import fonts
+
 _T1_WIDTHS: dict[str, tuple[float, ...]] = {}
 
 
@@ -14,7 +16,7 @@ def text_width(text: str, font: str, size: float) -> float:
     if table is None:
         f = getFont(font)
         if f._dynamicFont:
-            return float(stringWidth(text, font, size))
+            return sum(float(stringWidth(t, name, size)) for name, t in fonts().runs(font, text))
         table = _T1_WIDTHS[font] = tuple(f.widths)
     return sum(map(table.__getitem__, text.encode("cp1252"))) * size / 1000
 
@@ -82,8 +84,8 @@ def wrap_text(text: str, font: str, size: float, width: float) -> list[str]:
 
 def fit(text: str, font: str, size: float, width: float) -> str:
     """The text cut with an ellipsis so it fits on one line."""
-    if stringWidth(text, font, size) <= width:
+    if text_width(text, font, size) <= width:
         return text
-    while text and stringWidth(text + "…", font, size) > width:
+    while text and text_width(text + "…", font, size) > width:
         text = text[: max(len(text) - 4, 0)]
     return text + "…"

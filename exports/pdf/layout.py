@@ -339,7 +339,11 @@ def _chrome(canvas: Any, f: Fonts, meta: Meta, number: int, total: int) -> None:
     title_room = WIDTH - stringWidth(urn, face, 8.5) - 24
     face = f.face(BOLD, meta.title)
     canvas.setFont(face, 8.5)
-    canvas.drawString(LEFT, head, fit(meta.title, face, 8.5, title_room))
+    x = LEFT
+    for run_font, run in f.runs(face, fit(meta.title, face, 8.5, title_room)):
+        canvas.setFont(run_font, 8.5)  # an emoji in the title: from the symbol font
+        canvas.drawString(x, head, run)
+        x += stringWidth(run, run_font, 8.5)
     canvas.setStrokeColorRGB(*GREY)
     canvas.setLineWidth(0.5)
     canvas.line(LEFT, head - 3, RIGHT, head - 3)
