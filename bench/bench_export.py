@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -45,7 +46,6 @@ from workstation.export import export_case  # noqa: E402
 T_EXTRACTION = Extraction.__table__  # type: ignore[attr-defined]
 T_MESSAGE = MessageRecord.__table__  # type: ignore[attr-defined]
 T_ACCOUNT = AccountRecord.__table__  # type: ignore[attr-defined]
-AT = "2026-03-01T12:00:00Z"
 SENDERS = [f"whatsapp:+4477009{n:05d}" for n in range(40)]
 
 
@@ -266,15 +266,18 @@ def main() -> None:
     try:
         signer = get_or_create_examiner("Bench Examiner", "BE")
         built = build(work / "case", signer, args.exhibits, args.messages)
+        # Signed after everything the case records (an export may not predate its ledger),
+        # the same for every export of the run.
+        at = (datetime.now(UTC) + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
         with Case.open(work / "case") as case:
-            t_gather, g = _time(lambda: gather(case, signer, file_type="pre-charge", at=AT))
+            t_gather, g = _time(lambda: gather(case, signer, file_type="pre-charge", at=at))
             no_pdf = mock.patch.object(bundle, "_documents", lambda *_a: None)
             with no_pdf:
                 t_core, core = _time(
-                    lambda: export_case(case, signer, file_type="pre-charge", out=work / "a", at=AT)
+                    lambda: export_case(case, signer, file_type="pre-charge", out=work / "a", at=at)
                 )
             t_full, full = _time(
-                lambda: export_case(case, signer, file_type="pre-charge", out=work / "b", at=AT)
+                lambda: export_case(case, signer, file_type="pre-charge", out=work / "b", at=at)
             )
         result = {
             "exhibits": args.exhibits,
