@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import tempfile
 from collections.abc import Callable
@@ -28,6 +29,11 @@ def run_gui(case_dir: Path | None = None) -> int:
     app = _application()
     window = MainWindow()
     window.show()
+    # What exists now (modules, Qt wrappers, the schema) lives as long as the window: keep
+    # the collector's full passes off it. A full pass walks every tracked object, and one
+    # landing in a scroll or filter step (the background jobs after a case opens allocate
+    # enough to trigger them) took 70-90 ms with this heap included.
+    gc.freeze()
     if case_dir is not None:
         window.open_case(str(case_dir))
     return app.exec()
