@@ -258,7 +258,8 @@ def export_holder_pairs(facts: dict[str, AccountFacts], cand: Candidates) -> Non
                 f"{acc.key} is the holder under {len(acc.holder_of)} sources "
                 f"({', '.join(map(repr, sorted(acc.holder_of)))}): their holders are suggested "
                 "as one person through this one account key; check it is one person's "
-                '(extractors key some accounts by name, e.g. WhatsApp\'s "You")'
+                "(extractors key some accounts by the name as written, e.g. a WhatsApp "
+                "exporter's profile name)"
             )
     for source, members in by_source.items():
         for a, b in cand.block(members, f"the holder of {source!r}", star=True):
@@ -276,6 +277,16 @@ def address_book_pairs(facts: dict[str, AccountFacts], cand: Candidates) -> None
     for acc in facts.values():
         for name, source in acc.address_book:
             by_name[name][acc.key].add(source)
+        devices = sorted({source for _, source in acc.address_book if source})
+        holder = bool(acc.holder_of)  # the holder note (export_holder_pairs) says it then
+        if acc.platform == "whatsapp" and len(devices) > 1 and not holder and len(cand.notes) < 40:
+            # WhatsApp keys a contact saved by name by that name: one key for every device.
+            cand.notes.append(
+                f"{acc.key} is a contact name saved on {len(devices)} devices "
+                f"({', '.join(map(repr, devices))}): its messages from all of them are under "
+                "this one account key; a saved name is one phone's label, so check the "
+                "devices' contacts are one person"
+            )
     for name, members in by_name.items():
         for a, b in cand.block(members, f"address-book name {name!r}", star=False):
             if (facts[a].platform == "whatsapp") == (facts[b].platform == "whatsapp"):

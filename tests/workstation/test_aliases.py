@@ -226,6 +226,21 @@ def test_a_holder_key_under_two_sources_is_said(case: Case) -> None:
     assert any("whatsapp:You is the holder under 2 sources" in n for n in report.notes)
 
 
+def test_a_contact_name_saved_on_two_devices_is_said(case: Case) -> None:
+    # Two phones both saved someone as "Dan": WhatsApp keys both as whatsapp:Dan.
+    for phone in ("Victim's phone", "Witness's phone"):
+        add_rows(case, [acc("whatsapp:Dan", display_name="Dan")], source=phone)
+    add_rows(case, [acc("whatsapp:Kim", display_name="Kim")], source="Victim's phone")
+    add_rows(case, [acc("whatsapp:Kim", display_name="Kim")], source="Victim's phone")
+    report = aliases.analyse(case)
+    said = [n for n in report.notes if "contact name saved on" in n]
+    assert said == [
+        'whatsapp:Dan is a contact name saved on 2 devices ("Victim\'s phone", '
+        '"Witness\'s phone"): its messages from all of them are under this one account key; '
+        "a saved name is one phone's label, so check the devices' contacts are one person"
+    ]
+
+
 def test_decisions_are_ledger_entries_and_rejection_sticks(
     case: Case, signer: Signer, second_signer: Signer
 ) -> None:
