@@ -48,6 +48,10 @@ def test_confirm_a_suggested_link_label_the_group_and_see_its_timeline(
     links = people.links
     assert links.model.rowCount() > 0
     assert "suggested links between" in links.summary.text()
+    # The analysis' notes are shown before any decision: case-alpha's victim appears under
+    # one name-keyed account on two of her devices (see README "Alias grouping").
+    assert links.cautions.isVisible() and "To check" in links.cautions.text()
+    assert "whatsapp:Hannah Price is the holder under 2 sources" in links.cautions.toolTip()
     for row in range(links.model.rowCount()):  # a link whose accounts sent messages
         links.table.selectRow(row)
         assert links.messages.model is not None

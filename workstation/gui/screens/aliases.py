@@ -36,6 +36,8 @@ def _aliases() -> Any:
 
 
 GROUP_HEADERS = ["Group", "Label", "Accounts"]
+#: Notes of the analysis shown above the links (all of them in the tooltip).
+CAUTIONS_SHOWN = 3
 STATUS_COLOURS = {"confirmed": "#1b7f3b", "rejected": "#b00020", "suggested": "#555"}
 
 
@@ -85,6 +87,14 @@ class LinksPane(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.summary = QLabel("")
         layout.addWidget(self.summary)
+        # What the analysis asks the examiner to check (one key that may join two people,
+        # a capped block): the same notes as `ews aliases --json`, shown before any decision.
+        self.cautions = QLabel("")
+        self.cautions.setWordWrap(True)
+        self.cautions.setTextFormat(Qt.TextFormat.RichText)
+        self.cautions.setStyleSheet("color: #8a4b00;")
+        self.cautions.hide()
+        layout.addWidget(self.cautions)
         top = QSplitter(Qt.Orientation.Horizontal)
         self.model = RecordsModel(LINK_HEADERS)
         self.table = ReadOnlyTable(multi=False)
@@ -142,8 +152,18 @@ class LinksPane(QWidget):
             f" · {confirmed} confirmed · {rejected} rejected · {len(report.groups)} groups"
             + (" · list capped" if report.capped else "")
         )
+        self._show_cautions(report.notes)
         if current is not None:
             self.select(current.a, current.b)
+
+    def _show_cautions(self, notes: list[str]) -> None:
+        shown = notes[:CAUTIONS_SHOWN]
+        more = len(notes) - len(shown)
+        items = "".join(f"<li>{html.escape(n)}</li>" for n in shown)
+        tail = f"<p>… and {more} more (all in the tooltip)</p>" if more else ""
+        self.cautions.setText(f"<b>To check:</b><ul style='margin: 0'>{items}</ul>{tail}")
+        self.cautions.setToolTip("\n\n".join(notes))
+        self.cautions.setVisible(bool(notes))
 
     def current(self) -> Suggestion | None:
         index = self.table.selectionModel().currentIndex()
