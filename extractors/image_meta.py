@@ -59,6 +59,10 @@ _SPOOL_IN_MEMORY = 32 << 20  # a non-seekable source is copied; beyond this it s
 _DEFAULT_MAX_PIXELS = 89_478_485  # Pillow's own default decompression-bomb limit
 
 
+#: The least side, in pixels, a JPEG is decoded at for its perceptual hash (8x its 32 px).
+_HASH_SOURCE_PX = 256
+
+
 def _format_of(head: bytes) -> str | None:
     """Image format from the magic bytes, or None."""
     if head.startswith(b"\xff\xd8\xff"):
@@ -118,6 +122,12 @@ def _decode(f: BinaryIO, fmt: str | None, found: Found, source: Source, ctx: Con
             size = f"{found.width}x{found.height}"
             yield ctx.warn(where, f"{size} pixels exceed the decode limit {limit}: no hash")
             return
+        if image.format == "JPEG":
+            # The hash looks at 32x32 grey pixels: let the JPEG decoder scale by 1/2 to 1/8
+            # and give grey directly, keeping at least 256 px a side: a 12-megapixel photo
+            # hashes about 3x faster (bench/bench_phash.py), to the same hash or within 2
+            # of its 64 bits (tests).
+            image.draft("L", (_HASH_SOURCE_PX, _HASH_SOURCE_PX))
         try:
             found.phash = str(imagehash.phash(image))
         except Exception as exc:  # truncated or corrupt pixel data is damage
@@ -217,7 +227,8 @@ class ImageMetaExtractor:
     """Screenshots and other images: EXIF, PNG text/XMP, file-name conventions, perceptual hash."""
 
     name: ClassVar[str] = "image_meta"
-    version: ClassVar[str] = "1.0"
+    # 1.1: JPEG pixels decoded at reduced scale for the perceptual hash (see _decode).
+    version: ClassVar[str] = "1.1"
     description: ClassVar[str] = (
         "Images (JPEG, PNG, WebP, GIF, HEIC): capture time, device, GPS, screenshot markers, "
         "app from the file name, 64-bit perceptual hash"

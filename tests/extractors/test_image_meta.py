@@ -481,7 +481,7 @@ def test_sniff(head: bytes, mime: str, expected: bool) -> None:
 def test_registered_and_matching() -> None:
     source = source_from_file(SAMPLES / "IMG_0123.PNG")
     assert EXTRACTOR.name in [e.name for e in registry.matching(source)]
-    assert registry.label(EXTRACTOR) == "image_meta@1.0"
+    assert registry.label(EXTRACTOR) == "image_meta@1.1"
 
 
 def test_extension_disagreeing_with_content_is_warned() -> None:
@@ -805,3 +805,17 @@ def test_whatsapp_zip_media_member() -> None:
     record, warnings = _split(extract_all(EXTRACTOR, source))
     assert warnings == [] and record.app_guess == "WhatsApp" and not record.screenshot
     assert record.phash is not None and record.locator.path.endswith("!/IMG-20240302-WA0002.jpg")
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5])
+def test_a_large_jpeg_hashes_at_reduced_scale_like_a_full_decode(seed: int) -> None:
+    # A 12-megapixel photo's pixels are decoded at 1/8 scale for the hash (1.1); the hash
+    # must still be the full picture's, or near-duplicates across versions would be lost.
+    import imagehash
+
+    data = _jpeg(size=(4032, 3024), seed=seed)
+    meta, warnings = _run(data, "IMG_4032.jpg")
+    assert warnings == [] and (meta.width, meta.height) == (4032, 3024)
+    full = imagehash.phash(Image.open(io.BytesIO(data)))
+    assert meta.phash is not None
+    assert imagehash.hex_to_hash(meta.phash) - full <= 2, (meta.phash, str(full))

@@ -17,7 +17,7 @@ def test_near_duplicates_in_items_json(case: Case, signer: Signer) -> None:
     truth = json.loads((ALPHA / "truth.json").read_text(encoding="utf-8"))
     ingest_paths(case, signer, [ALPHA / "evidence" / "screenshots"])
     items = {i["name"]: i for i in queries.iter_items(case)}
-    assert all(i["extractors"] == ["image_meta@1.0"] for i in items.values())
+    assert all(i["extractors"] == ["image_meta@1.1"] for i in items.values())
     expected = {tuple(sorted(Path(p).name for p in pair["files"])) for pair in truth["duplicates"]}
     found = set()
     by_id = {i["id"]: name for name, i in items.items()}

@@ -126,8 +126,8 @@ def test_ingest_items_ledger_verify_json(
         "item.extracted",  # the PNG, by image_meta
         "ingest.completed",
     ]
-    assert ledger[5]["data"]["extractor"] == "image_meta@1.0"
-    assert items[1]["extractors"] == ["image_meta@1.0"]
+    assert ledger[5]["data"]["extractor"] == "image_meta@1.1"
+    assert items[1]["extractors"] == ["image_meta@1.1"]
     acquired = ledger[3]["data"]
     assert acquired["reason"] == "harassment report" and acquired["sha256"] == items[0]["sha256"]
 
