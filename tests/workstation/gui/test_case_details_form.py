@@ -4,16 +4,14 @@ validation error is shown on the field it names with nothing recorded."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from chain_of_custody.case import Case
 from exports.details import current_document
+from tests.workstation.gui.helpers import actions, idle
 from workstation.gui.screens.details_form import ERROR_STYLE
 from workstation.gui.window import MainWindow
 
@@ -22,31 +20,14 @@ pytestmark = pytest.mark.gui
 EXAMPLE = Path(__file__).parents[3] / "docs" / "case-details.example.toml"
 
 
-@pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path, alpha_copy: Case) -> Iterator[MainWindow]:
-    win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(win)
-    win.show()
-    win.open_case(str(alpha_copy.folder))
-    idle(qtbot, win)
-    win.nav.setCurrentRow(5)
-    yield win
-    win.lane.shutdown()
-
-
-def idle(qtbot: QtBot, win: MainWindow) -> None:
-    for _ in range(3):  # a job's callback may queue another (refresh after a change)
-        qtbot.waitUntil(lambda: not win.lane.busy, timeout=60_000)
+@pytest.fixture(autouse=True)
+def _exhibits_screen(window: MainWindow) -> None:
+    window.nav.setCurrentRow(5)  # the case-details form lives on the Exhibits screen
 
 
 def type_text(qtbot: QtBot, widget: QWidget, text: str) -> None:
     """Type as the officer would, key by key."""
     qtbot.keyClicks(widget, text)  # type: ignore[no-untyped-call]
-
-
-def actions(win: MainWindow) -> list[str]:
-    assert win.case is not None
-    return [e.action for e in win.case.ledger_entries()]
 
 
 def test_fill_the_form_record_it_and_read_it_back(qtbot: QtBot, window: MainWindow) -> None:

@@ -5,17 +5,14 @@ with its zone, UTC on hover and its flags in words."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QTextBrowser
 from pytestqt.qtbot import QtBot
 
-from chain_of_custody.case import Case
 from workstation.gui.fmt import local_time
 from workstation.gui.schema import T_MESSAGE
 from workstation.gui.window import MainWindow
@@ -24,18 +21,6 @@ pytestmark = pytest.mark.gui
 
 SCREENSHOT = "Screenshot_20240402-231512_Instagram.jpg"
 ITS_COPY = "IMG-20240403-WA0007.jpg"  # Android WhatsApp's copy of the screenshot
-
-
-@pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path, alpha_copy: Case) -> Iterator[MainWindow]:
-    win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(win)
-    win.resize(1400, 860)
-    win.show()
-    win.open_case(str(alpha_copy.folder))
-    qtbot.waitUntil(lambda: not win.lane.busy, timeout=60_000)
-    yield win
-    win.lane.shutdown()
 
 
 def select_by_name(win: MainWindow, name: str) -> None:

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from chain_of_custody.case import T_ITEM, Case
@@ -19,17 +17,6 @@ from workstation.gui.screens.ledger import FAIL_BG, PASS_BG
 from workstation.gui.window import MainWindow
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path, alpha_copy: Case) -> Iterator[MainWindow]:
-    win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(win)
-    win.show()
-    win.open_case(str(alpha_copy.folder))
-    qtbot.waitUntil(lambda: not win.lane.busy, timeout=60_000)
-    yield win
-    win.lane.shutdown()
 
 
 def items(case: Case) -> list[sa.Row[tuple[str, str, str]]]:

@@ -3,7 +3,6 @@ would, and check what they show and what the ledger records."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,32 +10,10 @@ from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QSplitter
 from pytestqt.qtbot import QtBot
 
-from chain_of_custody.case import Case
+from tests.workstation.gui.helpers import actions, idle
 from workstation.gui.window import MainWindow
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path, alpha_copy: Case) -> Iterator[MainWindow]:
-    win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(win)
-    win.show()
-    win.open_case(str(alpha_copy.folder))
-    idle(qtbot, win)
-    assert win.case is not None and win.signer is not None
-    yield win
-    win.lane.shutdown()
-
-
-def idle(qtbot: QtBot, win: MainWindow) -> None:
-    for _ in range(3):  # a job's callback may queue another (refresh after a change)
-        qtbot.waitUntil(lambda: not win.lane.busy, timeout=120_000)
-
-
-def actions(win: MainWindow) -> list[str]:
-    assert win.case is not None
-    return [e.action for e in win.case.ledger_entries()]
 
 
 def test_confirm_a_suggested_link_label_the_group_and_see_its_timeline(
