@@ -338,39 +338,39 @@ def test_index_lists_every_file(pre: tuple[BundleContext, list[Document]], tmp_p
         assert f.sha256 in compact and flat(f.path) in compact
 
 
-def test_text_outside_latin_is_printed_or_named(tmp_path: Path) -> None:
+def rendered_with_first_message(text: str, tmp: Path) -> tuple[bytes, str]:
+    """The sample's first thread exhibit, its first message's text replaced: the PDF and
+    its text as pdftotext reads it back."""
     from dataclasses import replace
 
     ctx = sample_context()
     ex = ctx.exhibits[0]
     msgs = list(ex.messages)
-    msgs[0] = replace(msgs[0], text="Привет Ханна あ \x07bell")
+    msgs[0] = replace(msgs[0], text=text)
     ctx = replace(ctx, exhibits=(replace(ex, messages=tuple(msgs)), *ctx.exhibits[1:]))
     doc = next(d for d in render_parts(ctx) if d.path == "04_exhibits/JS-1/rendered.pdf")
-    text = "\n".join(pdf_pages(doc.data, tmp_path))
+    return doc.data, "\n".join(pdf_pages(doc.data, tmp))
+
+
+def test_text_outside_latin_is_printed_or_named(tmp_path: Path) -> None:
+    _, text = rendered_with_first_message("Привет Ханна あ \x07bell", tmp_path)
     assert "Привет Ханна" in text
     assert "[U+3042 HIRAGANA LETTER A]" in text
 
 
 def test_emoji_are_drawn_from_the_symbol_font_or_named(tmp_path: Path) -> None:
-    from dataclasses import replace
-
     from exports.pdf._fonts import fonts
 
-    ctx = sample_context()
-    ex = ctx.exhibits[0]
-    msgs = list(ex.messages)
     # A knife and a skull (Unicode 6), and a face Symbola lacks (Unicode 11).
-    msgs[0] = replace(msgs[0], text="watch out \U0001f52a\U0001f480 ok \U0001f97a")
-    ctx = replace(ctx, exhibits=(replace(ex, messages=tuple(msgs)), *ctx.exhibits[1:]))
-    doc = next(d for d in render_parts(ctx) if d.path == "04_exhibits/JS-1/rendered.pdf")
-    text = "\n".join(pdf_pages(doc.data, tmp_path))
+    data, text = rendered_with_first_message(
+        "watch out \U0001f52a\U0001f480 ok \U0001f97a", tmp_path
+    )
     assert "[U+1F97A FACE WITH PLEADING EYES]" in text  # no font here draws it: named
     if fonts().symbols is None:  # no Symbola on this machine (scripts/bootstrap.sh installs it)
         assert "[U+1F52A HOCHO]" in text
     else:
         assert "watch out \U0001f52a\U0001f480 ok" in text  # drawn, and extractable as text
-        assert b"Symbola" in doc.data and "[U+1F52A" not in text
+        assert b"Symbola" in data and "[U+1F52A" not in text
 
 
 @pytest.mark.parametrize("file_type", ["pre-charge", "full"])

@@ -195,11 +195,7 @@ class PagedTableModel(QAbstractTableModel):
     def _index_step(self) -> None:
         assert self._index is not None
         number, cursor = self._index
-        state = self._segments[number]
-        keys = state.segment.keys
-        where = [self._base, state.segment.where]
-        if cursor is not None:
-            where.append(_after(keys, cursor, "gt"))
+        state, keys, where = self._from(number, cursor)
         with self._engine.connect() as conn:
             found = conn.execute(
                 sa.select(*keys).where(*where).order_by(*keys).limit(INDEX_CHUNK)
@@ -214,6 +210,17 @@ class PagedTableModel(QAbstractTableModel):
             self._index = (number + 1, None)
         else:
             self._index = None
+
+    def _from(
+        self, number: int, cursor: Key | None
+    ) -> tuple[_SegmentState, Sequence[sa.ColumnElement[Any]], list[sa.ColumnElement[bool]]]:
+        """A walk's next step: the segment, its keys, and its rows after ``cursor``."""
+        state = self._segments[number]
+        keys = state.segment.keys
+        where = [self._base, state.segment.where]
+        if cursor is not None:
+            where.append(_after(keys, cursor, "gt"))
+        return state, keys, where
 
     # --- the filter's scan -----------------------------------------------------------
 
@@ -246,11 +253,7 @@ class PagedTableModel(QAbstractTableModel):
     def _scan_step(self) -> None:
         assert self._scan is not None and self._filter is not None
         number, cursor = self._scan
-        state = self._segments[number]
-        keys = state.segment.keys
-        where = [self._base, state.segment.where]
-        if cursor is not None:
-            where.append(_after(keys, cursor, "gt"))
+        state, keys, where = self._from(number, cursor)
         with self._engine.connect() as conn:
             end = conn.execute(
                 sa.select(*keys).where(*where).order_by(*keys).offset(SCAN_CHUNK - 1).limit(1)
