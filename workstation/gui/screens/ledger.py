@@ -50,6 +50,13 @@ class VerifyRow:
     item_id: str = ""
 
 
+def _check_row(kind: str, counted: str, problems: int, passed: str) -> VerifyRow:
+    """One of the ledger-wide checks: what passed, or how many problems are listed below."""
+    return VerifyRow(
+        not problems, kind, counted, "", f"{problems} problems below" if problems else passed
+    )
+
+
 def verify_rows(case: Case, report: VerifyReport) -> list[VerifyRow]:
     """The report as the examiner reads it: the ledger's checks, every failure (kind,
     subject, message), then each item that passed, in acquisition order."""
@@ -57,33 +64,15 @@ def verify_rows(case: Case, report: VerifyReport) -> list[VerifyRow]:
     for f in report.failures:
         by_kind[f.kind] = by_kind.get(f.kind, 0) + 1
     chain = sum(by_kind.get(k, 0) for k in ("chain", "entry"))
+    signatures, checkpoints = by_kind.get("signature", 0), by_kind.get("checkpoint", 0)
     rows = [
-        VerifyRow(
-            chain == 0,
-            "ledger",
-            f"{report.entries:,} entries",
-            "",
-            "hash chain and entry hashes intact" if not chain else f"{chain} problems below",
-        ),
-        VerifyRow(
-            not by_kind.get("signature"),
-            "signatures",
-            f"{report.signatures:,} verified",
-            "",
-            "every entry signed by its actor's recorded key"
-            if not by_kind.get("signature")
-            else f"{by_kind['signature']} problems below",
-        ),
-        VerifyRow(
-            not by_kind.get("checkpoint"),
-            "checkpoints",
-            f"{report.checkpoints} checked",
-            "",
-            "signed roots match the ledger"
-            if not by_kind.get("checkpoint")
-            else f"{by_kind['checkpoint']} problems below",
-        ),
-    ]
+        _check_row("ledger", f"{report.entries:,} entries", chain,
+                   "hash chain and entry hashes intact"),
+        _check_row("signatures", f"{report.signatures:,} verified", signatures,
+                   "every entry signed by its actor's recorded key"),
+        _check_row("checkpoints", f"{report.checkpoints} checked", checkpoints,
+                   "signed roots match the ledger"),
+    ]  # fmt: skip
     failed_items, failed_blobs = set(), set()
     for f in report.failures:
         named = _ITEM_SUBJECT.match(f.subject)
