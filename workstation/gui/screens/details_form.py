@@ -103,6 +103,13 @@ class DetailsForm(QWidget):
         self.fields[key] = (tab, widget)
         return widget
 
+    def _rows(
+        self, form: QFormLayout, tab: int, section: str, rows: tuple[tuple[str, str, QWidget], ...]
+    ) -> None:
+        """Fields of one section, each a labelled row of ``form``: (key, label, widget)."""
+        for key, label, widget in rows:
+            form.addRow(label, self._field(f"{section}.{key}", tab, widget))
+
     def _people_tab(self, tab: int) -> QWidget:
         page = QWidget()
         form = QFormLayout(page)
@@ -179,9 +186,10 @@ class DetailsForm(QWidget):
             "keywords_reason": line("why these keywords"),
             "proportionality": Paragraph("why the examination is reasonable", height=48),
         }
-        for key, widget in self.strategy.items():
-            self._field(f"digital_strategy.{key}", tab, widget)
-            form.addRow(key.replace("_", " ").capitalize(), widget)
+        self._rows(form, tab, "digital_strategy", tuple(
+            (key, key.replace("_", " ").capitalize(), widget)
+            for key, widget in self.strategy.items()
+        ))  # fmt: skip
         return page
 
     def _order_tab(self, tab: int) -> QWidget:
@@ -194,27 +202,23 @@ class DetailsForm(QWidget):
         self.order_prohibitions = LinesEdit("one prohibition per line", 80)
         self.order_areas = LinesEdit("one exclusion area per line", 48)
         self.order_duration = line("e.g. 5 years")
-        for key, label, widget in (
+        self._rows(form, tab, "restraining_order", (
             ("proposed", "Proposed", self.order_proposed),
             ("victim_views", "Victim's views", self.order_views),
             ("prohibitions", "Prohibitions", self.order_prohibitions),
             ("exclusion_areas", "Exclusion areas", self.order_areas),
             ("duration", "Duration", self.order_duration),
-        ):
-            self._field(f"restraining_order.{key}", tab, widget)
-            form.addRow(label, widget)
+        ))  # fmt: skip
         h.addWidget(order, 3)
         vps = QGroupBox("Victim personal statement")
         vps_form = QFormLayout(vps)
         self.vps_offered, self.vps_taken = YesNo(), YesNo()
         self.vps_date = line(DATE_HINT)
-        for key, label, widget in (
+        self._rows(vps_form, tab, "vps", (
             ("offered", "Offered", self.vps_offered),
             ("taken", "Taken", self.vps_taken),
             ("date", "Date", self.vps_date),
-        ):
-            self._field(f"vps.{key}", tab, widget)
-            vps_form.addRow(label, widget)
+        ))  # fmt: skip
         h.addWidget(vps, 2)
         return page
 
