@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -86,7 +88,6 @@ def database_floor(
     ``executemany`` calls and one commit, as the ingest does. No parsing, hashing or
     ledger work is in the figure: an ingest cannot be faster than this on this machine.
     """
-    import shutil
     import sqlite3
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -122,3 +123,18 @@ def database_floor(
             src.close()
             dst.close()
     return {"seconds": round(seconds, 2), "rows": rows}
+
+
+def remove_tree(path: Path) -> None:
+    """Delete a bench's work folder: its case stores are write-once (read-only files)."""
+    if path.exists():
+        subprocess.run(["chmod", "-R", "u+w", str(path)], check=True)
+        shutil.rmtree(path)
+
+
+def save_result(out: Path, name: str, result: object) -> None:
+    """Write ``out/<name>.json`` and print it: every bench's raw figures."""
+    text = json.dumps(result, indent=2)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(text + "\n", encoding="utf-8")
+    print(text)

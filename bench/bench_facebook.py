@@ -20,7 +20,6 @@ Usage: python bench/bench_facebook.py [--messages 500000] [--threads 2000] [--ph
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
@@ -39,7 +38,9 @@ from _common import (  # noqa: E402
     children_cpu,
     database_floor,
     new_case,
+    remove_tree,
     run_measured,
+    save_result,
 )
 
 
@@ -67,8 +68,7 @@ def run_ingest(
     floor = database_floor(case / "case.sqlite", ("message_record", "account_record"))
     acquire_s = (_t(times["archive.walked"]) - _t(times["ingest.started"])).total_seconds()
     extract_s = (_t(times["ingest.completed"]) - _t(times["archive.walked"])).total_seconds()
-    subprocess.run(["chmod", "-R", "u+w", str(case)], check=True)
-    shutil.rmtree(case)
+    remove_tree(case)
     return {
         "seconds": round(seconds, 1),
         "cpu_s": round(cpu_s, 1),  # user + sys of the ingest and its extraction worker
@@ -119,9 +119,7 @@ def main() -> None:
     )
     args = ap.parse_args()
     work = args.out / "facebook-work"
-    if work.exists():
-        subprocess.run(["chmod", "-R", "u+w", str(work)], check=True)
-        shutil.rmtree(work)
+    remove_tree(work)
     work.mkdir(parents=True)
     archive = generate(work / "facebook-bench.zip", args.messages, args.threads, args.photos)
     bare = generate(work / "facebook-no-photos.zip", args.messages, args.threads, 0)
@@ -144,9 +142,7 @@ def main() -> None:
     if not args.quick:
         result["everything"] = run_ingest(work, "all", archive, [], env)
     shutil.rmtree(work)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "facebook.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    save_result(args.out, "facebook", result)
 
 
 if __name__ == "__main__":

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,7 +25,7 @@ from pathlib import Path
 BIN = Path(sys.executable).parent
 EWS = str(BIN / "ews")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import new_case, run_measured  # noqa: E402
+from _common import new_case, remove_tree, run_measured, save_result  # noqa: E402
 
 
 def _env(keys: Path) -> dict[str, str]:
@@ -117,8 +115,7 @@ def bench_many(work: Path, count: int, size: int, env: dict[str, str]) -> dict[s
 
 
 def _remove_case(case: Path) -> None:
-    subprocess.run(["chmod", "-R", "u+w", str(case)], check=True)
-    shutil.rmtree(case)
+    remove_tree(case)
 
 
 def main() -> None:
@@ -145,9 +142,7 @@ def main() -> None:
         "large": bench_large(work, args.large_mb << 20, env),
     }
     _remove_case(work)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "ingest.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
+    save_result(args.out, "ingest", results)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
-import json
 import os
 import platform
 import statistics
@@ -29,6 +28,10 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from extractors.base import Context, Source  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from _common import save_result  # noqa: E402
+
 from extractors.image_meta import ImageMetaExtractor  # noqa: E402
 from extractors.records import ImageMeta  # noqa: E402
 
@@ -92,9 +95,7 @@ def main() -> None:
         "image_meta_photos_per_s": round(1 / statistics.median(ours), 1),
         "largest_hash_difference_bits": int(worst),
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "phash.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    save_result(args.out, "phash", result)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ import json
 import os
 import platform
 import re
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -38,7 +37,15 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _common import EWS, bench_env, database_floor, new_case, run_measured  # noqa: E402
+from _common import (  # noqa: E402
+    EWS,
+    bench_env,
+    database_floor,
+    new_case,
+    remove_tree,
+    run_measured,
+    save_result,
+)
 
 PAGE = 1000
 #: Columns a slim row drops: copies of what the extraction row already says.
@@ -163,16 +170,17 @@ def main() -> None:
 
         def doc(row: tuple[Any, ...]) -> tuple[Any, ...]:
             values = dict(zip(columns, row, strict=True))
+            given: dict[str, Any] = {
+                f: tuple(json.loads(values[f]))
+                if f in lists
+                else bool(values[f])
+                if f in ("tz_assumed", "edited")
+                else values[f]
+                for f in fields
+            }
             record = Message(
                 locator=Locator(values["loc_sha256"], values["loc_path"], values["loc_line"]),
-                **{
-                    f: tuple(json.loads(values[f]))
-                    if f in lists
-                    else bool(values[f])
-                    if f in ("tz_assumed", "edited")
-                    else values[f]
-                    for f in fields
-                },
+                **given,
             )
             return (1, values["ordinal"], canonical_json(record).decode())
 
@@ -187,11 +195,8 @@ def main() -> None:
             doc,
         )
     finally:
-        subprocess.run(["chmod", "-R", "u+w", str(work)], check=True)
-        shutil.rmtree(work)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "storage.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+        remove_tree(work)
+    save_result(args.out, "storage", result)
 
 
 if __name__ == "__main__":

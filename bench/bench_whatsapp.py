@@ -16,10 +16,8 @@ gives a local cluster with PostgreSQL's durable defaults (fsync and synchronous 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -34,7 +32,9 @@ from _common import (  # noqa: E402
     children_cpu,
     database_floor,
     new_case,
+    remove_tree,
     run_measured,
+    save_result,
 )
 
 WHATSTK = """
@@ -83,9 +83,7 @@ def main() -> None:
     ap.add_argument("--db", help="SQLAlchemy URL of an empty database (default: SQLite)")
     args = ap.parse_args()
     work = args.out / "whatsapp-work"
-    if work.exists():
-        subprocess.run(["chmod", "-R", "u+w", str(work)], check=True)
-        shutil.rmtree(work)
+    remove_tree(work)
     work.mkdir(parents=True)
     chat = work / "WhatsApp Chat with Bench.txt"
     subprocess.run(
@@ -144,11 +142,8 @@ def main() -> None:
         "ratio_ingest_to_whatstk": round(ingest_s / whatstk_s, 3),
         "ratio_database_floor_to_whatstk": floor and round(floor["seconds"] / whatstk_s, 3),
     }
-    subprocess.run(["chmod", "-R", "u+w", str(work)], check=True)
-    shutil.rmtree(work)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "whatsapp.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    remove_tree(work)
+    save_result(args.out, "whatsapp", result)
 
 
 if __name__ == "__main__":
