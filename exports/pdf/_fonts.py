@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import groupby
 from pathlib import Path
 
 import reportlab  # type: ignore[import-untyped]
@@ -67,14 +68,8 @@ class Fonts:
         symbols, covered = self.symbols, self.covered
         if symbols is None or all(ord(ch) in covered for ch in text):
             return [(font, text)]
-        out: list[tuple[str, str]] = []
-        for ch in text:
-            want = font if ord(ch) in covered else symbols
-            if out and out[-1][0] == want:
-                out[-1] = (want, out[-1][1] + ch)
-            else:
-                out.append((want, ch))
-        return out
+        runs = groupby(text, key=lambda ch: font if ord(ch) in covered else symbols)
+        return [(name, "".join(chars)) for name, chars in runs]
 
     def clean(self, text: str) -> str:
         """The text as it will be printed: control characters as spaces, missing glyphs named."""
