@@ -134,6 +134,7 @@ def test_a_failure_mid_batch_rolls_back_the_batch_and_a_resume_redoes_it(
     assert_each_once(expected)
 
     monkeypatch.setattr(extraction, "BATCH_MAX_EXTRACTIONS", 4)
+    monkeypatch.setattr(extraction, "BATCH_MAX_SECONDS", 1e9)  # by count, on a slow machine too
     real_finish = extraction.ItemExtractor._finish
     calls = [0]
 
@@ -170,6 +171,7 @@ from workstation import cli, extraction
 nth = int(sys.argv[1])
 calls = [0]
 extraction.BATCH_MAX_EXTRACTIONS = 4
+extraction.BATCH_MAX_SECONDS = 1e9  # batches end by count only, however slow the machine
 real_finish = extraction.ItemExtractor._finish
 
 def finish(self, *args):
