@@ -51,6 +51,9 @@ class VerifyReport:
     failures: list[Failure] = field(default_factory=list)
     # Entries that database rows depend on, by action and key (see _verify_rows_witnessed).
     witnesses: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
+    # Every entry but item.acquired (kept in ``acquired``), by action, in seq order: what
+    # the row and record checks compare the database with.
+    by_action: dict[str, list[Entry]] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -144,8 +147,10 @@ def _verify_entries(
             report.signatures += 1
         if e.action == "item.acquired":
             acquired[str(e.data.get("item_id"))] = {**e.data, "seq": e.seq}
-        elif e.action in _WITNESSED:
-            report.witnesses.setdefault(e.action, {})[_witness_key(e)] = e.seq
+        else:
+            report.by_action.setdefault(e.action, []).append(e)
+            if e.action in _WITNESSED:
+                report.witnesses.setdefault(e.action, {})[_witness_key(e)] = e.seq
         tree.append(bytes.fromhex(e.entry_hash) if _is_hex64(e.entry_hash) else bytes(32))
         expected_prev = e.entry_hash
         expected_seq = e.seq + 1
