@@ -21,10 +21,11 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
-from chain_of_custody import db
+from chain_of_custody import db, witness
 from chain_of_custody.acquire import Acquisition, SourceFile, mime_of
 from chain_of_custody.canonical import canonical_bytes, format_time, utc_now
 from chain_of_custody.case import T_ITEM, Case, ItemWarningNote
@@ -44,6 +45,7 @@ from chain_of_custody.ledger import NewEntry
 from chain_of_custody.models import IngestRun
 from chain_of_custody.store import BlobStore, StagedBlob
 from workstation.extraction import extract_run_items
+from workstation.run_lock import run_lease
 
 T_RUN = IngestRun.__table__  # type: ignore[attr-defined]
 T_LEDGER_ACTION = "archive.walked"
@@ -100,6 +102,17 @@ class IngestSummary:
     extractions: int = 0
     extracted_records: int = 0
     warnings: list[str] = field(default_factory=list)
+
+
+def run_params(sources: Sequence[_Source], options: IngestOptions) -> tuple[dict[str, Any], str]:
+    """What identifies a run (recorded in ``ingest.started``) and its hash."""
+    params: dict[str, Any] = {
+        "paths": [s.display for s in sources],
+        "source": options.source,
+        "reason": options.reason,
+        "tz": options.tz,
+    }
+    return params, hashlib.sha256(canonical_bytes(params)).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -195,14 +208,12 @@ class Ingest:
     # --- run bookkeeping -----------------------------------------------------------------
 
     def start_run(self, sources: list[_Source]) -> tuple[str, dict[str, tuple[str, int, str]]]:
-        """Open a new run, or resume the unfinished one with the same parameters."""
-        params = {
-            "paths": [s.display for s in sources],
-            "source": self.options.source,
-            "reason": self.options.reason,
-            "tz": self.options.tz,
-        }
-        params_hash = hashlib.sha256(canonical_bytes(params)).hexdigest()
+        """Open a new run, or resume the unfinished one with the same parameters.
+
+        The caller holds the run's lease (``run_lock.run_lease``), so no other process
+        finds or creates the same run meanwhile.
+        """
+        params, params_hash = run_params(sources, self.options)
         with db.read_connection(self.case.engine) as conn:
             row = conn.execute(
                 sa.select(T_RUN.c.id)
@@ -255,6 +266,7 @@ class Ingest:
                     run_id,
                     {
                         **params,
+                        "started_at": started,  # the ingest_run row's (verify_rows)
                         "files": len(sources),
                         "limits": json.dumps(self.options.limits.__dict__, sort_keys=True),
                         "skipped_extractors": sorted(self.options.skip_extractors),
@@ -267,13 +279,10 @@ class Ingest:
 
     def finish_run(self, run_id: str) -> None:
         s = self.summary
+        finished = format_time(utc_now())
 
         def close_run(conn: sa.Connection, _made: object) -> None:
-            conn.execute(
-                sa.update(T_RUN)
-                .where(T_RUN.c.id == run_id)
-                .values(finished_at=format_time(utc_now()))
-            )
+            conn.execute(sa.update(T_RUN).where(T_RUN.c.id == run_id).values(finished_at=finished))
 
         self.case.record(
             self.signer,
@@ -289,6 +298,7 @@ class Ingest:
                         "extractions": s.extractions,
                         "records": s.extracted_records,
                         "warnings": len(s.warnings),
+                        "finished_at": finished,  # the ingest_run row's (verify_rows)
                     },
                 )
             ],
@@ -660,6 +670,7 @@ def _walked_archives(case: Case, run_id: str) -> _ResumeState:
     return state
 
 
+@witness.witnessed  # ends with a checkpoint witnessed outside the case
 def ingest_paths(
     case: Case,
     signer: Signer,
@@ -690,6 +701,15 @@ def _ingest_paths(
     sources, folder_warnings = collect_sources(paths)
     job = Ingest(case, signer, options, progress, cancelled)
     job.bytes_total = sum(os.stat(s.path).st_size for s in sources)
+    _, params_hash = run_params(sources, options)
+    with run_lease(case.folder, case.case_id, case.engine, params_hash):
+        return _run(case, signer, job, sources, folder_warnings)
+
+
+def _run(
+    case: Case, signer: Signer, job: Ingest, sources: list[_Source], folder_warnings: list[str]
+) -> IngestSummary:
+    options = job.options
     run_id, done = job.start_run(sources)
     job.summary.run_id = run_id
     job.summary.warnings.extend(folder_warnings)
