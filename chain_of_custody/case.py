@@ -121,6 +121,7 @@ class Case:
                             "urn": urn.strip(),
                             "title": title.strip(),
                             "tz": tz,
+                            "created_at": now,  # the case_info row's (verify_rows)
                             "tool": TOOL,
                             "database": engine.dialect.name,
                             # The creator's key is stated here so entry 0 can be checked on its own.
@@ -344,6 +345,7 @@ class Case:
                             "root": cp.root,
                             "signature": cp.signature,
                             "key_id": cp.key_id,
+                            "at": cp.at,  # the checkpoint row's (verify_rows)
                         },
                     )
                 ],

@@ -18,10 +18,11 @@ import sqlalchemy as sa
 
 from chain_of_custody import db, ledger, merkle
 from chain_of_custody.canonical import GENESIS_PREV, entry_hash
-from chain_of_custody.case import T_BLOB, T_EXAMINER, T_ITEM, Case
+from chain_of_custody.case import Case
 from chain_of_custody.keys import Signer, key_id_of, verify_signature
 from chain_of_custody.ledger import Entry, NewEntry
 from chain_of_custody.models import Extraction, IngestRun
+from chain_of_custody.verify_rows import verify_rows
 
 T_RUN = IngestRun.__table__  # type: ignore[attr-defined]
 T_EXTRACTION = Extraction.__table__  # type: ignore[attr-defined]
@@ -77,18 +78,22 @@ class VerifyReport:
         }
 
 
-def verify_case(case: Case, progress: ProgressFn | None = None) -> VerifyReport:
-    """Check everything that can be checked in a case (DESIGN.md §4, last bullet)."""
+def verify_case(
+    case: Case, progress: ProgressFn | None = None, *, blobs: bool = True
+) -> VerifyReport:
+    """Check everything that can be checked in a case (DESIGN.md §4, last bullet).
+
+    ``blobs=False`` leaves out re-hashing the store (the export hashes what it copies).
+    """
     report = VerifyReport()
     with db.read_connection(case.engine) as conn:
         keys, tree, acquired = _verify_entries(
             ledger.iter_entries(conn, case.case_id), case.case_id, report
         )
         _verify_checkpoints(conn, case, keys, tree, report)
-        _verify_examiner_rows(conn, case, keys, report)
-        _verify_item_rows(conn, case, acquired, report)
-        _verify_rows_witnessed(conn, case, report)
-    _verify_blobs(case, acquired, report, progress)
+        verify_rows(conn, case, acquired, report)  # every shown row vs its entry (kind row)
+    if blobs:
+        _verify_blobs(case, acquired, report, progress)
     return report
 
 
@@ -146,7 +151,8 @@ def _verify_entries(
         else:
             report.signatures += 1
         if e.action == "item.acquired":
-            acquired[str(e.data.get("item_id"))] = {**e.data, "seq": e.seq}
+            item = {**e.data, "seq": e.seq, "at": e.at, "actor": e.actor}
+            acquired[str(e.data.get("item_id"))] = item
         else:
             report.by_action.setdefault(e.action, []).append(e)
             if e.action in _WITNESSED:
@@ -189,46 +195,6 @@ def _witness_key(e: Entry) -> str:
     return str(e.seq)
 
 
-def _verify_rows_witnessed(conn: sa.Connection, case: Case, report: VerifyReport) -> None:
-    """Finished runs, checkpoints and extractions must each have their ledger entry.
-
-    This catches an entry deleted from the end of the ledger, which no later entry links to.
-    """
-    seen = report.witnesses
-    runs = conn.execute(
-        sa.select(T_RUN.c.id).where(
-            T_RUN.c.case_id == case.case_id, T_RUN.c.finished_at.isnot(None)
-        )
-    )
-    for (run_id,) in runs:
-        if run_id not in seen.get("ingest.completed", {}):
-            report.fail(
-                "entry",
-                f"ingest run {run_id}",
-                "finished, but its ingest.completed entry is missing from the ledger",
-            )
-    for cp in ledger.list_checkpoints(conn, case.case_id):
-        if f"{cp.size}:{cp.root}" not in seen.get("checkpoint", {}):
-            report.fail(
-                "checkpoint",
-                f"checkpoint size {cp.size} at {cp.at}",
-                "stored, but its checkpoint entry is missing from the ledger",
-            )
-    extractions = conn.execute(
-        sa.select(
-            T_EXTRACTION.c.item_id, T_EXTRACTION.c.extractor, T_EXTRACTION.c.ledger_seq
-        ).where(T_EXTRACTION.c.case_id == case.case_id)
-    )
-    for item_id, extractor, seq in extractions:
-        if str(seq) not in seen.get("item.extracted", {}):
-            report.fail(
-                "entry",
-                f"item {item_id} extraction by {extractor}",
-                f"its item.extracted entry (seq {seq}) is missing from the ledger",
-                seq,
-            )
-
-
 def _safe_key_id(pub: str) -> str | None:
     try:
         return key_id_of(bytes.fromhex(pub))
@@ -258,59 +224,6 @@ def _verify_checkpoints(
             report.fail("checkpoint", where, "signature does not verify")
         if cp.size > tree.size or tree.root(cp.size).hex() != cp.root:
             report.fail("checkpoint", where, "root does not match the ledger (history rewritten?)")
-
-
-def _verify_examiner_rows(
-    conn: sa.Connection, case: Case, keys: dict[str, str], report: VerifyReport
-) -> None:
-    rows = conn.execute(sa.select(T_EXAMINER).where(T_EXAMINER.c.case_id == case.case_id)).all()
-    for r in rows:
-        if keys.get(r.key_id) != r.public_key:
-            report.fail(
-                "examiner",
-                f"examiner {r.initials} ({r.key_id})",
-                "public key differs from the ledger's examiner.added entry",
-            )
-
-
-def _verify_item_rows(
-    conn: sa.Connection, case: Case, acquired: dict[str, dict[str, Any]], report: VerifyReport
-) -> None:
-    seen: set[str] = set()
-    for r in conn.execute(sa.select(T_ITEM).where(T_ITEM.c.case_id == case.case_id)):
-        report.items += 1
-        where = f"item {r.id} ({r.name})"
-        data = acquired.get(r.id)
-        seen.add(r.id)
-        if data is None:
-            report.fail("item", where, "has no item.acquired entry in the ledger")
-            continue
-        for key, value in (
-            ("sha256", r.sha256),
-            ("size", r.size),
-            ("mime", r.mime),
-            ("name", r.name),
-            ("path", r.path),
-            ("source", r.source),
-        ):
-            if data.get(key) != value:
-                report.fail("item", where, f"{key} differs from the ledger entry", data["seq"])
-        if data["seq"] != r.ledger_seq:
-            report.fail("item", where, "points at the wrong ledger entry", data["seq"])
-    for item_id, data in acquired.items():
-        if item_id not in seen:
-            report.fail(
-                "item",
-                f"item {item_id} ({data.get('name')})",
-                "acquired in the ledger but missing from the database",
-                data["seq"],
-            )
-    blob_rows = {
-        r.sha256
-        for r in conn.execute(sa.select(T_BLOB.c.sha256).where(T_BLOB.c.case_id == case.case_id))
-    }
-    for sha in {str(d.get("sha256")) for d in acquired.values()} - blob_rows:
-        report.fail("blob", f"blob {sha}", "acquired in the ledger but has no blob row")
 
 
 def _rehash(path: os.PathLike[str]) -> tuple[str, int]:

@@ -313,6 +313,7 @@ def record_export(
                         "root": cp.root,
                         "signature": cp.signature,
                         "key_id": cp.key_id,
+                        "at": cp.at,  # the checkpoint row's (verify_rows)
                     },
                 ),
                 NewEntry(

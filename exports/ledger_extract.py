@@ -60,6 +60,19 @@ def examiner_seqs(conn: Connection, case_id: str, size: int) -> list[int]:
     return [int(r.seq) for r in rows]
 
 
+def details_seqs(conn: Connection, case_id: str, size: int) -> list[int]:
+    """Seqs of every ``details.set`` entry within the first ``size``: the case details a
+    bundle prints rest on them, so a recipient can compare the two (verify-bundle)."""
+    rows = conn.execute(
+        sa.select(T_LEDGER.c.seq).where(
+            T_LEDGER.c.case_id == case_id,
+            T_LEDGER.c.seq < size,
+            T_LEDGER.c.action == "details.set",
+        )
+    )
+    return [int(r.seq) for r in rows]
+
+
 def entries_by_seq(conn: Connection, case_id: str, seqs: Iterable[int]) -> list[dict[str, Any]]:
     """``Entry.as_json()`` of each seq, ascending (missing seqs are an error).
 
@@ -128,8 +141,10 @@ def build_extract(
     cp: SignedCheckpoint,
     seqs: Iterable[int],
 ) -> tuple[LedgerExtract, Proofs]:
-    """The extract of the given entries (plus case and examiner entries) and its proofs."""
+    """The extract of the given entries (plus case, examiner and case-details entries) and
+    its proofs."""
     wanted = set(seqs) | set(examiner_seqs(conn, case_id, cp.size))
+    wanted |= set(details_seqs(conn, case_id, cp.size))
     entries = entries_by_seq(conn, case_id, (s for s in wanted if s < cp.size))
     extract = LedgerExtract(
         entries=tuple(entries), checkpoint=cp.as_json(), tree_size=cp.size, root=cp.root

@@ -944,6 +944,7 @@ class Verifier:
         self.check_checkpoint()
         self.check_entries()
         self.check_exhibits()
+        self.check_signed_facts()  # part of check 6: printed facts vs the signed extract
         self.report.seconds = time.perf_counter() - started
         return self.report
 
@@ -1400,6 +1401,138 @@ class Verifier:
         elif seq not in self.proven:
             c.fail(path, f"its item.acquired entry {seq} is not proven (see check 5)")
         return sha
+
+    # --- facts the bundle prints that its signed extract also states ----------------------
+
+    def check_signed_facts(self) -> None:
+        """Check 6, continued: no fact the bundle carries contradicts its own signed extract.
+
+        Compared, wherever both state it: each exhibit of exhibits.json (kind, description,
+        natives) with its exhibit.assigned entry; each exhibit record of case.jsonld (number,
+        description, reason, time) with the entry assigning that number; and the case's URN
+        and title in manifest.json and case.jsonld with the case.created entry. A mismatch
+        names the file, the field and the entry.
+        """
+        c = self.report.check(6)
+        assigned: dict[str, tuple[int, dict[str, Any]]] = {}
+        created: dict[str, Any] = {}
+        for seq, entry in sorted(self.entries.items()):
+            data = entry.get("data")
+            if not isinstance(data, dict):
+                continue
+            if entry.get("action") == "exhibit.assigned":
+                signed = {**data, "@at": entry.get("at")}
+                assigned.setdefault(str(entry.get("subject")), (seq, signed))
+            elif entry.get("action") == "case.created" and seq == 0:
+                created = data
+        self._facts_exhibits_json(c)
+        self._facts_jsonld(c, assigned, created)
+        manifest = self.manifest or {}
+        for key in ("urn", "title"):
+            if key in manifest and key in created and manifest[key] != created[key]:
+                c.fail(
+                    MANIFEST,
+                    f"{key}: says {manifest[key]!r}, ledger entry 0 (case.created) says "
+                    f"{created[key]!r}",
+                )
+
+    def _facts_exhibits_json(self, c: Check) -> None:
+        doc = self.parsed.get(EXHIBITS_JSON)
+        exhibits = doc.get("exhibits") if isinstance(doc, dict) else None
+        for exhibit in exhibits if isinstance(exhibits, list) else []:
+            if not isinstance(exhibit, dict):
+                continue  # its shape is failed by _check_exhibit_list
+            seq = exhibit.get("ledger_seq")
+            entry = self.entries.get(seq) if isinstance(seq, int) else None
+            data = entry.get("data") if entry else None
+            if not isinstance(data, dict) or entry is None:
+                continue  # failed by _check_exhibit_list
+            if entry.get("action") != "exhibit.assigned":
+                continue  # failed by _check_exhibit_list
+            where = f"{EXHIBITS_JSON} exhibit {exhibit.get('ref')}"
+            says = f"ledger entry {seq} (exhibit.assigned) says"
+            for key in ("ref", "kind", "description"):
+                if key in exhibit and key in data and exhibit[key] != data[key]:
+                    c.fail(where, f"{key}: says {exhibit[key]!r}, {says} {data[key]!r}")
+            items = data.get("items")
+            natives = exhibit.get("natives")
+            if isinstance(items, list) and isinstance(natives, list):
+                for native in natives:
+                    sha = native.get("sha256") if isinstance(native, dict) else None
+                    if isinstance(sha, str) and sha not in items:
+                        c.fail(
+                            where,
+                            f"natives: {sha[:12]}… is not one of the {len(items)} item(s) {says}",
+                        )
+
+    def _facts_jsonld(
+        self,
+        c: Check,
+        assigned: Mapping[str, tuple[int, Mapping[str, Any]]],
+        created: Mapping[str, Any],
+    ) -> None:
+        doc = self.parsed.get(JSONLD)
+        graph = doc.get("@graph") if isinstance(doc, dict) else None
+        for node in graph if isinstance(graph, list) else []:
+            if not isinstance(node, dict):
+                continue
+            kind = node.get("@type")
+            description = node.get("core:description")
+            if kind == "investigation:ProvenanceRecord":
+                ref = str(node.get("investigation:exhibitNumber"))
+                where = f"{JSONLD} exhibit {ref}"
+                if ref not in assigned:
+                    c.fail(where, "no exhibit.assigned entry of the extract assigns this number")
+                    continue
+                seq, data = assigned[ref]
+                if "description" in data and description != data["description"]:
+                    c.fail(
+                        where,
+                        f"description: says {description!r}, ledger entry {seq} "
+                        f"(exhibit.assigned) says {data['description']!r}",
+                    )
+            elif kind == "investigation:InvestigativeAction":
+                name = node.get("core:name")
+                if not (isinstance(name, str) and name.startswith("exhibit ")):
+                    continue
+                ref = name.removeprefix("exhibit ").removesuffix(" produced")
+                if ref not in assigned:
+                    continue  # its ProvenanceRecord fails
+                seq, data = assigned[ref]
+                where = f"{JSONLD} exhibit {ref} produced"
+                if "description" in data:
+                    wanted = f"{data.get('reason') or data['description']}; ledger entry {seq}"
+                    if description != wanted:
+                        c.fail(
+                            where,
+                            f"reason: says {description!r}, ledger entry {seq} "
+                            f"(exhibit.assigned) says {wanted!r}",
+                        )
+                start = node.get("action:startTime")
+                value = start.get("@value") if isinstance(start, dict) else start
+                if value != data["@at"]:
+                    c.fail(
+                        where,
+                        f"startTime: says {value!r}, ledger entry {seq} (exhibit.assigned) was "
+                        f"signed at {data['@at']!r}",
+                    )
+            elif kind == "investigation:Investigation":
+                name = node.get("core:name")
+                if "urn" in created and name != created["urn"]:
+                    c.fail(
+                        f"{JSONLD} investigation",
+                        f"name: says {name!r}, ledger entry 0 (case.created) says "
+                        f"{created['urn']!r}",
+                    )
+                title = created.get("title")
+                if isinstance(title, str) and not (
+                    isinstance(description, str) and description.startswith(f"{title}; ")
+                ):
+                    c.fail(
+                        f"{JSONLD} investigation",
+                        f"description: says {description!r}, ledger entry 0 (case.created) "
+                        f"gives the title {title!r}",
+                    )
 
 
 def _entry_name(entry: Mapping[str, Any]) -> str:

@@ -23,6 +23,7 @@ from chain_of_custody.case import Case
 from chain_of_custody.errors import EvidenceError
 from chain_of_custody.keys import Signer
 from chain_of_custody.models import LedgerEntry
+from chain_of_custody.verify import verify_case
 from exports.bundle import Progress, record_export, write_bundle
 from exports.context import (
     AccountView,
@@ -222,6 +223,28 @@ def _newest_entry_at(case: Case) -> str | None:
     return None if newest is None else str(newest)
 
 
+def refuse_unverified(case: Case) -> None:
+    """Refuse to export a case that does not verify: a bundle renders only what verifies.
+
+    Everything ``ews verify`` checks is checked but the re-hashing of the whole store: the
+    bundle writer hashes each native original it copies and refuses one that no longer
+    matches its SHA-256, and nothing else of a blob's bytes reaches a bundle.
+
+    Raises:
+        ExportError: naming the first failures, if the case does not verify.
+    """
+    report = verify_case(case, blobs=False)
+    if report.ok:
+        return
+    first = "; ".join(f"{f.kind}: {f.subject}: {f.message}" for f in report.failures[:2])
+    more = len(report.failures) - 2
+    tail = f" (and {more} more)" if more > 0 else ""
+    raise ExportError(
+        f"the case does not verify, nothing exported: {first}{tail}; run ews verify "
+        f"{case.folder} for the whole report".replace("\n", " ")
+    )
+
+
 def export_case(
     case: Case,
     signer: Signer,
@@ -237,7 +260,7 @@ def export_case(
     checkpoint and an ``export.created`` entry are recorded only after the bundle is written.
 
     Raises:
-        ExportError: on an unknown file type or a bad time.
+        ExportError: on an unknown file type or a bad time, or if the case does not verify.
         BundleError: if the target exists.
     """
     if file_type not in FILE_TYPES:  # also narrows the type for gather()
@@ -249,6 +272,7 @@ def export_case(
             f"export time {stamp} is before the newest ledger entry ({newest}): a bundle cannot "
             "be signed before the events it records; give a later --at or none"
         )
+    refuse_unverified(case)
     case.record(signer, [])  # the exporting examiner's key must be in the ledger it signs
     groups, rejected, timelines, people = alias_views(case)
     if progress:
