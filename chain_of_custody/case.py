@@ -267,9 +267,13 @@ class Case:
         return made
 
     def _ensure_examiner(self, conn: Connection, signer: Signer) -> None:
-        """Add the signer as an examiner (entry and row) unless the case knows them already.
+        """Refuse a signer who is not an examiner of the case: nobody is added silently (an
+        examiner of the case adds others with ``trust.add_examiner``, ``ews examiners add``).
 
         Examiners are never removed, so once seen committed a key needs no query again.
+
+        Raises:
+            CaseError: if the signer's key is not an examiner of the case.
         """
         if signer.key_id in self._known_examiners:
             return
@@ -278,13 +282,11 @@ class Case:
                 T_EXAMINER.c.case_id == self.case_id, T_EXAMINER.c.key_id == signer.key_id
             )
         ).first()
-        if known is None:  # added in this transaction: known once it commits
-            made = ledger.append_entries(
-                conn, self.case_id, signer, [_examiner_entry(signer.identity)]
-            )
-            _insert_examiner(conn, self.case_id, signer.identity, made[0].at)
-        else:
-            self._known_examiners.add(signer.key_id)
+        if known is None:
+            from chain_of_custody.trust import not_an_examiner
+
+            raise not_an_examiner(signer.identity)
+        self._known_examiners.add(signer.key_id)
 
     @contextmanager
     def writing(self, signer: Signer) -> Iterator[CaseWriter]:

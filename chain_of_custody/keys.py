@@ -42,6 +42,16 @@ def key_id_of(public_key_raw: bytes) -> str:
     return hashlib.sha256(public_key_raw).hexdigest()[:16]
 
 
+def fingerprint(public_key_hex: str) -> str:
+    """A key's fingerprint: SHA-256 hex (64 digits) of the raw Ed25519 public key."""
+    return hashlib.sha256(bytes.fromhex(public_key_hex)).hexdigest()
+
+
+def format_fingerprint(fp: str) -> str:
+    """A fingerprint in groups of four hex digits, to read out over the telephone."""
+    return " ".join(fp[i : i + 4] for i in range(0, len(fp), 4))
+
+
 @dataclass(frozen=True)
 class ExaminerIdentity:
     """The public half of an examiner, as recorded in a case."""
@@ -53,6 +63,10 @@ class ExaminerIdentity:
     @property
     def key_id(self) -> str:
         return key_id_of(bytes.fromhex(self.public_key))
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.public_key)
 
 
 class Signer:

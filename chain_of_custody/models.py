@@ -184,7 +184,10 @@ class AccountRecord(_RecordColumns, table=True):
     """An account as one source shows it."""
 
     __tablename__ = "account_record"
-    __table_args__ = (Index("ix_account_record_key", "case_id", "account_key"),)
+    __table_args__ = (
+        Index("ix_account_record_key", "case_id", "account_key"),
+        Index("ix_account_record_extraction", "extraction_id", "ordinal"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     account_key: str
@@ -198,6 +201,7 @@ class AccountRecord(_RecordColumns, table=True):
     avatar_ref: str | None = None
     profile_url: str | None = None
     is_owner: bool = False
+    key_scope: str | None = None  # where the identifier names this account (Account.key)
 
 
 class MessageRecord(_RecordColumns, table=True):
@@ -242,6 +246,7 @@ class CallRecord(_RecordColumns, table=True):
     """A call in a call log or chat."""
 
     __tablename__ = "call_record"
+    __table_args__ = (Index("ix_call_record_extraction", "extraction_id", "ordinal"),)
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=32)
@@ -265,6 +270,7 @@ class ImageMetaRecord(_RecordColumns, table=True):
     __table_args__ = (
         Index("ix_image_meta_phash", "case_id", "phash"),
         Index("ix_image_meta_item", "item_id"),  # an image's metadata, for its preview
+        Index("ix_image_meta_extraction", "extraction_id", "ordinal"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -286,6 +292,26 @@ class ImageMetaRecord(_RecordColumns, table=True):
     app_guess: str | None = None
     phash: str | None = Field(default=None, max_length=16)
     user_comment: str | None = None
+
+
+class RecordLeaf(SQLModel, table=True):
+    """A Merkle leaf of an extraction that its record rows cannot give back (issue 12).
+
+    ``kind`` is ``warning`` or ``derived_file`` (records with no table of their own) or
+    ``row``: a record whose row holds it only approximately (PostgreSQL text cannot hold
+    NUL, stored as U+2400); its row must still match. ``canonical`` is the record's
+    canonical JSON, what the leaf at ``ordinal`` hashes.
+    """
+
+    __tablename__ = "record_leaf"
+    __table_args__ = (Index("ix_record_leaf_extraction", "extraction_id", "ordinal"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case_info.id", max_length=36)
+    extraction_id: str = Field(foreign_key="extraction.id", max_length=36)
+    ordinal: int
+    kind: str = Field(max_length=16)  # warning | derived_file | row
+    canonical: str = Field(sa_column=Column(Text, nullable=False))
 
 
 class AccountAvatar(SQLModel, table=True):

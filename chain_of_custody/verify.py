@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from chain_of_custody import db, ledger, merkle
+from chain_of_custody import db, ledger, merkle, trust
 from chain_of_custody.canonical import GENESIS_PREV, entry_hash
 from chain_of_custody.case import Case
 from chain_of_custody.keys import Signer, key_id_of, verify_signature
@@ -50,6 +50,7 @@ class VerifyReport:
     blobs: int = 0
     blob_bytes: int = 0
     failures: list[Failure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # reported, not failures (--allow-untrusted)
     # Entries that database rows depend on, by action and key (see _verify_rows_witnessed).
     witnesses: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
     # Every entry but item.acquired (kept in ``acquired``), by action, in seq order: what
@@ -75,15 +76,22 @@ class VerifyReport:
                 "blob_bytes": self.blob_bytes,
             },
             "failures": [asdict(f) for f in self.failures],
+            "notes": list(self.notes),
         }
 
 
 def verify_case(
-    case: Case, progress: ProgressFn | None = None, *, blobs: bool = True
+    case: Case,
+    progress: ProgressFn | None = None,
+    *,
+    blobs: bool = True,
+    allow_untrusted: bool = False,
 ) -> VerifyReport:
     """Check everything that can be checked in a case (DESIGN.md §4, last bullet).
 
     ``blobs=False`` leaves out re-hashing the store (the export hashes what it copies).
+    Signers must be trusted by the acting examiner's data folder (``trust.check_case``);
+    with ``allow_untrusted`` an untrusted signer is a note, not a failure.
     """
     report = VerifyReport()
     with db.read_connection(case.engine) as conn:
@@ -91,6 +99,7 @@ def verify_case(
             ledger.iter_entries(conn, case.case_id), case.case_id, report
         )
         _verify_checkpoints(conn, case, keys, tree, report)
+        trust.check_case(conn, case.case_id, keys, report, allow_untrusted)  # examiner, key
         verify_rows(conn, case, acquired, report)  # every shown row vs its entry (kind row)
     if blobs:
         _verify_blobs(case, acquired, report, progress)

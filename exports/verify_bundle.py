@@ -2,8 +2,8 @@
 
 Usage, with the workstation installed or as a single file copied out of a bundle::
 
-    ews verify-bundle BUNDLE [--previous OLD] [--json] [--threads N]
-    python verify_bundle.py BUNDLE [--previous OLD] [--json] [--threads N]
+    ews verify-bundle BUNDLE --trust PUBKEY_FILE [--previous OLD] [--json] [--threads N]
+    python verify_bundle.py BUNDLE --trust-fingerprint HEX [--previous OLD] [--json]
 
 BUNDLE is the exported zip or its folder. The checks and their order are those of
 docs/bundle-format.md: the bundle and its manifest, the manifest signature, every file's size
@@ -18,7 +18,14 @@ zlib release the GIL, so the threads run in parallel). Canonical JSON, ledger en
 and the Merkle proof checks are written here from the format page and RFC 6962 §2.1, on
 purpose independently of the workstation's own code.
 
-Exit status: 0 when every check passed, 1 when any failed, 2 when the input is not a bundle.
+A signature proves nothing until the recipient names whose key they expect: ``--trust
+PUBKEY_FILE`` (the examiner's exported public key file, or an OpenSSH ``ssh-ed25519`` line)
+and ``--trust-fingerprint HEX`` (64 hex digits, spaces allowed), both repeatable, name the
+trusted keys; an examiner added by a trusted examiner (``examiner.added``) is trusted too.
+
+Exit status: 0 when every check passed and every signer is trusted, 1 when any check failed,
+2 when the input is not a bundle, 3 when every check passed but no trust option was given
+("integrity verified, signer not established: pass --trust").
 """
 
 from __future__ import annotations
@@ -69,6 +76,9 @@ READ_ERRORS = (OSError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile, zlib
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_UNUSABLE = 2
+EXIT_UNESTABLISHED = 3
+NOT_ESTABLISHED = "integrity verified, signer not established: pass --trust"
+PUBKEY_FORMAT = "evidence-workstation/public-key/1"
 
 #: Entry fields covered by ``entry_hash`` (docs/bundle-format.md, DESIGN.md §4).
 ENTRY_FIELDS = ("seq", "case", "prev", "at", "actor", "action", "subject", "data")
@@ -82,6 +92,7 @@ TITLES = {
     5: "ledger entries",
     6: "exhibits",
     7: "previous bundle",
+    8: "signers",
 }
 
 
@@ -811,26 +822,45 @@ class Report:
     files: int = 0
     total_bytes: int = 0
     seconds: float = 0.0
+    signer_established: bool = False  # every signer trusted through --trust / --trust-fingerprint
+    signer_fingerprint: str = ""  # of the manifest's signer
 
     @property
-    def ok(self) -> bool:
+    def checks_ok(self) -> bool:
         return all(c.ok for c in self.checks)
 
     @property
+    def ok(self) -> bool:
+        return self.checks_ok and self.signer_established
+
+    @property
     def exit_code(self) -> int:
-        return EXIT_OK if self.ok else EXIT_FAILED
+        if not self.checks_ok:
+            return EXIT_FAILED
+        return EXIT_OK if self.signer_established else EXIT_UNESTABLISHED
 
     def check(self, number: int) -> Check:
         return next(c for c in self.checks if c.number == number)
 
     def summary(self) -> str:
         failed = [c for c in self.checks if not c.ok]
-        if not failed:
+        if not failed and self.signer_established:
             return (
                 f"RESULT: PASS. All {len(self.checks)} checks passed: {self.files} files "
-                f"({human_size(self.total_bytes)}) are as exported and signed by {self.signer} "
-                f"({self.seconds:.1f} s). Check that this key is the examiner's: their MG11 "
-                f"statement and the keys/ folder name it."
+                f"({human_size(self.total_bytes)}) are as exported and signed by {self.signer}, "
+                f"a key you trust ({self.seconds:.1f} s)."
+            )
+        if not failed:
+            fp = self.signer_fingerprint
+            grouped = " ".join(fp[i : i + 4] for i in range(0, len(fp), 4))
+            return (
+                f"RESULT: NOT ESTABLISHED. All {len(self.checks)} checks passed: {self.files} "
+                f"files ({human_size(self.total_bytes)}) are as exported and signed by key "
+                f"{self.signer} ({self.seconds:.1f} s).\n{NOT_ESTABLISHED}\n"
+                f"Nothing inside a bundle can show whose key signed it. The signing key's "
+                f"fingerprint is {grouped}: compare it with the examiner by telephone, or with "
+                f"your unit's published list of examiner keys, then run again with "
+                f'--trust-fingerprint "{grouped}" (or --trust with their public key file).'
             )
         count = sum(len(c.problems) for c in failed)
         return (
@@ -861,6 +891,8 @@ class Report:
             "checkpoint": self.checkpoint,
             "ok": self.ok,
             "exit_code": self.exit_code,
+            "signer_established": self.signer_established,
+            "signer_fingerprint": self.signer_fingerprint,
             "files": self.files,
             "bytes": self.total_bytes,
             "seconds": round(self.seconds, 3),
@@ -917,9 +949,15 @@ class SignedPoint:
 class Verifier:
     """Runs the checks of docs/bundle-format.md over one opened bundle."""
 
-    def __init__(self, source: Source, threads: int = DEFAULT_THREADS) -> None:
+    def __init__(
+        self,
+        source: Source,
+        threads: int = DEFAULT_THREADS,
+        trusted: Mapping[str, str] | None = None,  # fingerprint -> where it was given
+    ) -> None:
         self.src = source
         self.threads = max(1, threads)
+        self.trusted = trusted
         self.report = Report(source.location, kind=source.kind)
         self.report.checks = [Check(n) for n in range(1, 7)]
         self.manifest_bytes = b""
@@ -930,6 +968,7 @@ class Verifier:
         self.proven: set[int] = set()
         self.keys = KeyRing()
         self.point: SignedPoint | None = None
+        self.manifest_key_id = ""  # of manifest.sig, once read
         self._raw: dict[str, bytes] = {}  # parsed files' bytes, hashed in check 3
 
     # one method per check; each records into self.report.check(n)
@@ -945,6 +984,7 @@ class Verifier:
         self.check_entries()
         self.check_exhibits()
         self.check_signed_facts()  # part of check 6: printed facts vs the signed extract
+        check_signers(self)  # 8: endorsement chain, and trust if --trust was given
         self.report.seconds = time.perf_counter() - started
         return self.report
 
@@ -1052,6 +1092,7 @@ class Verifier:
         except (Bad, *READ_ERRORS) as exc:
             c.fail(MANIFEST_SIG, str(exc))
             return
+        self.manifest_key_id = key_id
         recorded = self.keys.find(key_id)
         if recorded is None:
             c.fail(
@@ -1561,11 +1602,204 @@ def _openssh_ed25519(blob_b64: str) -> bytes:
     return fields[1]
 
 
+# --- whose keys: the endorsement chain and the recipient's trust ---------------------------------
+
+
+def read_trust_file(path: str) -> bytes:
+    """The raw Ed25519 key of a public key file: the JSON of ``ews keys export``
+    (``evidence-workstation/public-key/1``) or one OpenSSH ``ssh-ed25519 AAAA…`` line.
+
+    Raises:
+        Bad: if the file cannot be read or is neither.
+    """
+    try:
+        with open(path, "rb") as f:
+            data = f.read(64 << 10)
+        text = data.decode("utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Bad(f"--trust {path}: cannot read a public key file ({exc})") from None
+    if text.startswith("{"):
+        try:
+            doc = _obj(json.loads(text), path)
+        except (ValueError, Bad):
+            raise Bad(f"--trust {path}: not valid JSON") from None
+        if doc.get("format") != PUBKEY_FORMAT:
+            raise Bad(f"--trust {path}: JSON but not a {PUBKEY_FORMAT} public key file")
+        raw = _hex(doc.get("public_key"), 32, f"--trust {path}: public_key")
+        stated = doc.get("fingerprint")
+        if stated is not None and normalise_fingerprint(str(stated)) != key_fingerprint(raw):
+            raise Bad(f"--trust {path}: its fingerprint does not match its public key")
+        return raw
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    words = lines[0].split() if len(lines) == 1 else []
+    if len(words) >= 2 and words[0] == "ssh-ed25519":
+        try:
+            return _openssh_ed25519(words[1])
+        except Bad as exc:
+            raise Bad(f"--trust {path}: {exc}") from None
+    raise Bad(
+        f"--trust {path}: not a public key file: expected the JSON of `ews keys export` "
+        "or one OpenSSH `ssh-ed25519 AAAA…` line"
+    )
+
+
+def normalise_fingerprint(text: str) -> str:
+    """64 lower-case hex digits from a fingerprint typed with or without spaces or colons.
+
+    Raises:
+        Bad: if it is not 64 hex digits (a 16-digit key id is not a fingerprint).
+    """
+    fp = "".join(ch for ch in text if not ch.isspace() and ch != ":").lower()
+    if len(fp) != 64 or any(ch not in "0123456789abcdef" for ch in fp):
+        raise Bad(
+            f"--trust-fingerprint {text!r}: a fingerprint is 64 hex digits "
+            "(a 16-digit key id is not enough)"
+        )
+    return fp
+
+
+def trust_roots(files: Sequence[str] = (), fingerprints: Sequence[str] = ()) -> dict[str, str]:
+    """Fingerprint -> how it was given, from ``--trust`` files and ``--trust-fingerprint``.
+
+    Raises:
+        Bad: naming the first file or fingerprint that is not usable.
+    """
+    out: dict[str, str] = {}
+    for path in files:
+        out.setdefault(key_fingerprint(read_trust_file(path)), f"--trust {path}")
+    for text in fingerprints:
+        out.setdefault(normalise_fingerprint(text), "--trust-fingerprint")
+    return out
+
+
+def _grouped(fp: str) -> str:
+    return " ".join(fp[i : i + 4] for i in range(0, len(fp), 4))
+
+
+def _endorsements(
+    entries: Mapping[int, Mapping[str, Any]], keys: KeyRing
+) -> Iterator[tuple[int, str, str, str]]:
+    """(seq, endorser fingerprint, added fingerprint, problem) for each examiner.added entry.
+
+    ``problem`` is empty when the entry follows the endorsement rule: signed by a key
+    already in the case, not by the added key itself (but for the creator's own addition
+    right after case.created), and not reusing another examiner's initials.
+    """
+    initials: dict[str, str] = {}  # fingerprint -> initials
+    creator = ""
+    for seq in sorted(entries):
+        entry = entries[seq]
+        data = entry.get("data")
+        if not isinstance(data, dict):
+            continue
+        if entry.get("action") == "case.created" and seq == 0:
+            ex = data.get("examiner")
+            key = keys.find(str(entry.get("actor")))
+            if isinstance(ex, dict) and key is not None:
+                creator = key_fingerprint(key.public_key)
+                initials[creator] = str(ex.get("initials", ""))
+            continue
+        if entry.get("action") != "examiner.added":
+            continue
+        try:
+            added = key_fingerprint(_hex(data.get("public_key"), 32, "public key"))
+        except Bad:
+            continue
+        actor = keys.find(str(entry.get("actor")))
+        by = key_fingerprint(actor.public_key) if actor is not None else ""
+        new_initials = str(data.get("initials", ""))
+        problem = ""
+        if seq == 1 and added == by == creator:
+            pass  # the creator's own addition: the case's root of trust
+        elif by == added:
+            problem = f"adds key {added[:16]} signed by that key itself: no examiner endorsed it"
+        elif by not in initials:
+            problem = (
+                f"adds key {added[:16]}, signed by key {entry.get('actor')!s}, "
+                "which is not an examiner of the case at that point"
+            )
+        clash = next((fp for fp, i in initials.items() if i == new_initials and fp != added), "")
+        if clash and not problem:
+            problem = (
+                f"adds key {added[:16]} with initials {new_initials}, "
+                f"already used by key {clash[:16]}"
+            )
+        yield seq, by, added, problem
+        if not problem:
+            initials.setdefault(added, new_initials)
+
+
+def _signed_by(v: Verifier) -> dict[str, list[str]]:
+    """Fingerprint -> what it signed (manifest, checkpoint, entries), for the messages."""
+    out: dict[str, list[str]] = {}
+    counts: dict[str, list[int]] = {}  # fingerprint -> [first seq, count]
+    for seq in sorted(v.entries):
+        key = v.keys.find(str(v.entries[seq].get("actor")))
+        if key is not None:
+            c = counts.setdefault(key_fingerprint(key.public_key), [seq, 0])
+            c[1] += 1
+    for what, key_id in (
+        ("the manifest", v.manifest_key_id),
+        ("the checkpoint", v.point.key_id if v.point else ""),
+    ):
+        key = v.keys.find(key_id) if key_id else None
+        if key is not None:
+            out.setdefault(key_fingerprint(key.public_key), []).append(what)
+    for fp, (first, count) in counts.items():
+        plural = "entry" if count == 1 else "entries"
+        out.setdefault(fp, []).append(f"{count} {plural} from entry {first}")
+    return out
+
+
+def _who(keys: KeyRing, fp: str) -> str:
+    key = keys.find(fp)
+    return key.describe() if key is not None else f"key {fp[:16]}"
+
+
+def check_signers(v: Verifier) -> None:
+    """Check 8: every examiner key is endorsed; with a trust option, every signer trusted."""
+    c = Check(8)
+    v.report.checks.append(c)
+    signed = _signed_by(v)
+    trusted = dict(v.trusted or {})
+    via: dict[str, str] = {}
+    for seq, by, added, problem in _endorsements(v.entries, v.keys):
+        if problem:
+            c.fail(f"entry {seq} (examiner.added)", problem)
+        elif by in trusted and added not in trusted:
+            trusted[added] = f"added by {_who(v.keys, by)} in entry {seq}"
+            via[added] = trusted[added]
+    if v.manifest_key_id:
+        key = v.keys.find(v.manifest_key_id)
+        v.report.signer_fingerprint = key_fingerprint(key.public_key) if key else ""
+    if v.trusted is None:
+        if c.ok:
+            c.passed = (
+                "every examiner key of the extract was added by the case's creator or an "
+                "examiner they added; whose keys these are is not established (pass --trust)"
+            )
+        return
+    for fp, what in sorted(signed.items()):
+        if fp not in trusted:
+            c.fail(
+                _who(v.keys, fp),
+                f"fingerprint {_grouped(fp)} signed {', '.join(what)}, but is not a key you "
+                "trust (--trust, --trust-fingerprint) nor added by one",
+            )
+    v.report.signer_established = c.ok and bool(signed)
+    if c.ok:
+        names = ", ".join(
+            f"{_who(v.keys, fp)} ({trusted[fp]})" for fp in sorted(signed, key=lambda f: f[:16])
+        )
+        c.passed = f"the manifest, checkpoint and every entry are signed by trusted keys: {names}"
+
+
 # --- the previous bundle ----------------------------------------------------------------------
 
 
 def check_previous(new: Verifier, old_location: str, threads: int) -> Check:
-    """Check 7: OLD verifies on its own, is the same case, and NEW's ledger extends OLD's."""
+    """Check 7: OLD verifies on its own, is the same case, NEW's ledger extends OLD's, and
+    NEW's signers are OLD's or endorsed by them."""
     c = Check(7)
     try:
         old_source = open_source(old_location)
@@ -1573,7 +1807,7 @@ def check_previous(new: Verifier, old_location: str, threads: int) -> Check:
         c.fail(old_location, f"the previous bundle cannot be opened: {exc}")
         return c
     try:
-        old = Verifier(old_source, threads)
+        old = Verifier(old_source, threads, new.trusted)
         old_report = old.run()
     except Unusable as exc:
         c.fail(old_location, f"the previous bundle cannot be read: {exc}")
@@ -1605,12 +1839,38 @@ def check_previous(new: Verifier, old_location: str, threads: int) -> Check:
         )
     else:
         _consistency(c, new, a, b)
+    _signers_continue(c, new, old, a.size)
     if c.ok:
         c.passed = (
             f"{old_location} (bundle {old_report.bundle_id}) verifies on its own, is the same "
-            f"case, and its ledger of {a.size} entries is a prefix of this bundle's {b.size}"
+            f"case, its ledger of {a.size} entries is a prefix of this bundle's {b.size}, and "
+            f"this bundle's signers are its examiners or added by them"
         )
     return c
+
+
+def _signers_continue(c: Check, new: Verifier, old: Verifier, old_size: int) -> None:
+    """NEW's signers must be OLD's keys or added, beyond OLD's ledger, by a key OLD had."""
+    known = {key_fingerprint(k.public_key) for k in old.keys}
+    for seq, by, added, _problem in _endorsements(new.entries, new.keys):
+        if seq < old_size or added in known:
+            continue
+        if by in known and by != added:
+            known.add(added)
+        else:
+            endorser = _who(new.keys, by) if by else "an unknown key"
+            c.fail(
+                f"entry {seq} (examiner.added)",
+                f"adds key {added[:16]}, signed by {endorser}, "
+                f"which is not an examiner in {old.report.location}",
+            )
+    for fp, what in sorted(_signed_by(new).items()):
+        if fp not in known:
+            c.fail(
+                _who(new.keys, fp),
+                f"signed {', '.join(what)}, but is neither an examiner of the previous bundle "
+                "nor added by one",
+            )
 
 
 def _consistency(c: Check, new: Verifier, a: SignedPoint, b: SignedPoint) -> None:
@@ -1652,8 +1912,16 @@ def _consistency(c: Check, new: Verifier, a: SignedPoint, b: SignedPoint) -> Non
 # --- entry points ---------------------------------------------------------------------------
 
 
-def verify(location: str, previous: str | None = None, threads: int = DEFAULT_THREADS) -> Report:
+def verify(
+    location: str,
+    previous: str | None = None,
+    threads: int = DEFAULT_THREADS,
+    trusted: Mapping[str, str] | None = None,
+) -> Report:
     """Run every check on the bundle at ``location`` (zip or folder).
+
+    ``trusted`` maps the fingerprints of the keys the recipient trusts to how they were
+    given (see :func:`trust_roots`); None checks integrity only (exit 3 if it holds).
 
     Raises:
         Unusable: if it is not a bundle at all.
@@ -1661,12 +1929,13 @@ def verify(location: str, previous: str | None = None, threads: int = DEFAULT_TH
     started = time.perf_counter()
     source = open_source(location)
     try:
-        verifier = Verifier(source, threads)
+        verifier = Verifier(source, threads, trusted)
         report = verifier.run()
     finally:
         source.close()
     if previous is not None:
         report.checks.append(check_previous(verifier, previous, threads))
+        report.checks.sort(key=lambda c: c.number)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -1678,6 +1947,22 @@ def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "--previous",
         metavar="OLD",
         help="an earlier bundle of the same case: check this one's ledger extends it",
+    )
+    parser.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="PUBKEY_FILE",
+        help="a public key you trust: the examiner's file from `ews keys export` or an "
+        "OpenSSH ssh-ed25519 line, obtained outside the bundle (repeatable)",
+    )
+    parser.add_argument(
+        "--trust-fingerprint",
+        action="append",
+        default=[],
+        metavar="HEX",
+        help="the SHA-256 fingerprint (64 hex digits, spaces allowed) of a key you trust, "
+        "e.g. read over the telephone from the examiner's MG11 (repeatable)",
     )
     parser.add_argument("--json", action="store_true", help="machine-readable report")
     parser.add_argument(
@@ -1693,7 +1978,9 @@ def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 DESCRIPTION = (
     "check an exported evidential bundle on its own: the manifest signature, every file's "
     "SHA-256, the signed checkpoint, every ledger entry's inclusion proof and every exhibit's "
-    "native originals; exit 0 if all pass, 1 if any fails, 2 if it is not a bundle"
+    "native originals, and that the signers are the keys you name with --trust or "
+    "--trust-fingerprint; exit 0 if all pass, 1 if any fails, 2 if it is not a bundle, "
+    "3 if it is intact but no trust option established the signer"
 )
 
 
@@ -1701,7 +1988,13 @@ def run(args: argparse.Namespace, out: Callable[[str], object] | None = None) ->
     """Verify ``args.bundle`` and print the report; returns the exit status."""
     write = out or sys.stdout.write
     try:
-        report = verify(args.bundle, args.previous, args.threads)
+        given = getattr(args, "trust", []) or getattr(args, "trust_fingerprint", [])
+        trusted = trust_roots(args.trust or [], args.trust_fingerprint or []) if given else None
+    except Bad as exc:
+        print(f"verify-bundle: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    try:
+        report = verify(args.bundle, args.previous, args.threads, trusted)
     except Unusable as exc:
         if args.json:
             write(

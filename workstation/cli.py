@@ -14,7 +14,7 @@ from typing import Any, TextIO
 from chain_of_custody import keys
 from chain_of_custody.case import Case
 from chain_of_custody.containers import ZipLimits
-from chain_of_custody.errors import EvidenceError
+from chain_of_custody.errors import CaseError, EvidenceError
 from chain_of_custody.keys import Signer
 from chain_of_custody.verify import record_verification, verify_case
 from extractors import registry
@@ -218,13 +218,18 @@ def cmd_ledger(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     with _open(args) as case:
-        report = verify_case(case)
-        recorded = False
+        report = verify_case(case, allow_untrusted=args.allow_untrusted)
+        recorded, not_recorded = False, ""
         if not args.no_record:
             signer = _signer(args)
-            record_verification(case, signer, report)
-            recorded = True
+            try:
+                record_verification(case, signer, report)
+                recorded = True
+            except CaseError as exc:  # e.g. the signer is not an examiner of this case
+                not_recorded = str(exc)
     out = report.as_json() | {"recorded": recorded}
+    if not_recorded:
+        out["not_recorded"] = not_recorded
     if args.json:
         print(json.dumps(out, indent=2, ensure_ascii=False))
     else:
@@ -236,6 +241,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
         )
         for f in report.failures:
             print(f"FAILED {f.kind}: {f.subject}: {f.message}", file=sys.stderr)
+        for note in report.notes:
+            print(f"NOTE {note}", file=sys.stderr)
+        if not_recorded:
+            print(f"not recorded: {not_recorded}", file=sys.stderr)
         print(
             "verification PASSED"
             if report.ok
@@ -360,6 +369,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not record a verify.run entry (read-only check)",
     )
+    sp.add_argument(
+        "--allow-untrusted",
+        action="store_true",
+        help="report signers this examiner does not trust as notes, not failures",
+    )
     sp = sub.add_parser(
         "gui",
         help="open the workstation window",
@@ -376,10 +390,11 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--examiner", help="initials of the signing examiner")
 
     # Commands of the later issues live in their own modules; each adds its sub-parsers here.
-    from workstation import cli_aliases, cli_bundle
+    from workstation import cli_aliases, cli_bundle, cli_trust
 
     cli_aliases.register(sub, case_cmd)
     cli_bundle.register(sub, case_cmd)
+    cli_trust.register(sub, case_cmd)  # ews keys …, ews examiners …
     return p
 
 

@@ -44,6 +44,7 @@ from chain_of_custody.models import (
     Extraction,
     ImageMetaRecord,
     MessageRecord,
+    RecordLeaf,
 )
 from extractors import registry
 from extractors.base import Context, Extractor, Sibling, Source
@@ -72,6 +73,7 @@ from workstation.extract_worker import (
 )
 
 T_EXTRACTION = Extraction.__table__  # type: ignore[attr-defined]
+T_LEAF = RecordLeaf.__table__  # type: ignore[attr-defined]
 TABLES: dict[type[Record], Any] = {
     Account: AccountRecord.__table__,  # type: ignore[attr-defined]
     Message: MessageRecord.__table__,  # type: ignore[attr-defined]
@@ -127,6 +129,7 @@ class _Table:
             if dialect == "postgresql"
             else None
         )
+        self.base = base
         self._base = (*base.values(),)
         names = field_names(kind)  # the order of flat_values; the locator first
         record_fields = [n for n in names[1:] if n in columns]
@@ -255,6 +258,10 @@ class Recorder:
     ``take`` hashes each record's canonical JSON (in order: the leaves of the Merkle root)
     and queues its row; ``flush`` inserts the queued rows. After a failure part-way through
     a batch, what was taken before it is still consistent: leaves, rows and notes agree.
+
+    The leaves no row gives back are queued for ``record_leaf`` (``ews verify`` rebuilds
+    the root from the rows and these): warnings and embedded files, and on PostgreSQL a
+    record whose row had NUL replaced (its canonical JSON then holds ``\\u0000``).
     """
 
     def __init__(self, tables: dict[type[Record], _Table]) -> None:
@@ -262,25 +269,49 @@ class Recorder:
         self.peaks = merkle.MerklePeaks()
         self.rows: dict[type[Record], list[tuple[Any, ...]]] = {kind: [] for kind in tables}
         self.notes: list[ExtractWarning | DerivedFile] = []
+        self.leaves: list[dict[str, Any]] = []
+        first = next(iter(tables.values()), None)
+        self._base = {} if first is None else first.base
+        self._nul = first is not None and first._no_nul
 
     def take(self, items: list[Item]) -> None:
         peaks, rows = self.peaks, self.rows
         sha256 = hashlib.sha256
+        nul = self._nul
         for item in items:
             if type(item) is tuple:
                 kind, values, row = item
-                peaks.append(sha256(b"\x00" + canonical_from_values(kind, values)).digest())
+                canonical = canonical_from_values(kind, values)
+                if nul and b"\\u0000" in canonical:
+                    self._leaf(peaks.size, "row", canonical)
+                peaks.append(sha256(b"\x00" + canonical).digest())
                 rows[kind].append(row)
             else:
                 note: Any = item
-                peaks.append(sha256(b"\x00" + canonical_json(note)).digest())
+                canonical = canonical_json(note)
+                self._leaf(peaks.size, note.record_type, canonical)
+                peaks.append(sha256(b"\x00" + canonical).digest())
                 self.notes.append(note)
+
+    def _leaf(self, ordinal: int, kind: str, canonical: bytes) -> None:
+        self.leaves.append(
+            {
+                "case_id": self._base.get("case_id"),
+                "extraction_id": self._base.get("extraction_id"),
+                "ordinal": ordinal,
+                "kind": kind,
+                "canonical": canonical.decode("utf-8"),
+            }
+        )
 
     def flush(self, conn: sa.Connection) -> None:
         for kind, rows in self.rows.items():
             if rows:
                 self.tables[kind].insert(conn, rows)
                 rows.clear()
+        if self.leaves:
+            conn.execute(sa.insert(T_LEAF), self.leaves)
+            self.leaves.clear()
 
 
 def record_leaf(record: Record) -> bytes:

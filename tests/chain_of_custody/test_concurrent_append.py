@@ -23,6 +23,7 @@ from chain_of_custody import db
 from chain_of_custody.case import T_ITEM, Case
 from chain_of_custody.keys import Signer
 from chain_of_custody.ledger import Entry
+from chain_of_custody.trust import add_examiner
 
 EWS = [sys.executable, "-m", "workstation.cli"]
 
@@ -86,7 +87,8 @@ def start_when_ready(procs: list[subprocess.Popen[str]], ready: list[Path], go: 
 def test_two_processes_recording_at_once(
     case: Case, signer: Signer, second_signer: Signer, tmp_path: Path
 ) -> None:
-    """JS appends 300 single entries while RP (new to the case) appends 150 pairs."""
+    """JS appends 300 single entries while RP (added by JS) appends 150 pairs."""
+    add_examiner(case, signer, second_signer.identity)
     before = list(case.ledger_entries())
     plan = {signer.identity.initials: (300, 1), second_signer.identity.initials: (150, 2)}
     go = tmp_path / "go"
@@ -119,11 +121,10 @@ def test_two_processes_recording_at_once(
     assert_one_chain(entries)
     assert entries[: len(before)] == before
     new = entries[len(before) :]
-    # RP's first append adds RP as an examiner, in the same transaction.
-    added = [e for e in new if e.action == "examiner.added"]
-    assert [e.subject for e in added] == [second_signer.key_id]
+    # Nobody is added silently: RP was added by JS before.
+    assert not [e for e in new if e.action == "examiner.added"]
     appended = [e for e in new if e.action == "test.append"]
-    assert len(new) == 300 + 300 + 1 and len(appended) == 600
+    assert len(new) == 300 + 300 and len(appended) == 600
     for initials, (calls, per_call) in plan.items():
         mine = [e for e in appended if e.data["writer"] == initials]
         # every entry present, in the order written, by the right examiner

@@ -11,9 +11,10 @@ import pytest
 from chain_of_custody import db, ledger, merkle
 from chain_of_custody.canonical import canonical_bytes, check_data, entry_hash
 from chain_of_custody.case import Case
-from chain_of_custody.errors import CheckpointConflict, MalformedEntry
+from chain_of_custody.errors import CaseError, CheckpointConflict, MalformedEntry
 from chain_of_custody.keys import Signer, verify_signature
 from chain_of_custody.ledger import NewEntry, SignedCheckpoint
+from chain_of_custody.trust import add_examiner
 from chain_of_custody.verify import verify_case
 
 
@@ -78,12 +79,19 @@ def test_float_in_data_is_refused_and_nothing_is_written(case: Case, signer: Sig
     assert len(list(case.ledger_entries())) == before
 
 
-def test_second_examiner_is_added_on_first_entry(case: Case, second_signer: Signer) -> None:
+def test_second_examiner_joins_only_when_an_examiner_adds_them(
+    case: Case, signer: Signer, second_signer: Signer
+) -> None:
+    before = case.ledger_size()
+    with pytest.raises(CaseError, match=r"is not an examiner of this case: an examiner of the"):
+        case.record(second_signer, [NewEntry("scope.set", "s", {"by": "RP"})])
+    assert case.ledger_size() == before and second_signer.key_id not in case.examiners()
+    add_examiner(case, signer, second_signer.identity)
     case.record(second_signer, [NewEntry("scope.set", "s", {"by": "RP"})])
-    actions = [(e.action, e.actor) for e in case.ledger_entries()][-2:]
+    actions = [(e.action, e.actor, e.subject) for e in case.ledger_entries()][-2:]
     assert actions == [
-        ("examiner.added", second_signer.key_id),
-        ("scope.set", second_signer.key_id),
+        ("examiner.added", signer.key_id, second_signer.key_id),
+        ("scope.set", second_signer.key_id, "s"),
     ]
     assert second_signer.key_id in case.examiners()
     assert verify_case(case).ok

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from chain_of_custody.case import T_ITEM, Case
 from chain_of_custody.keys import Signer
+from chain_of_custody.trust import add_examiner
 from exports.exhibits import T_MESSAGE, ExhibitError, assign_exhibit, list_exhibits
 from exports.gather import gather
 from workstation.ingest import ingest_paths
@@ -56,6 +57,7 @@ def test_references_run_per_examiner_and_are_recorded(
     sha = _screenshot_sha(chat_case)
     first = assign_exhibit(chat_case, signer, "thread", [thread], "Chat with Dan Price", "context")
     second = assign_exhibit(chat_case, signer, "item", [sha], "Screenshot")
+    add_examiner(chat_case, signer, second_signer.identity)
     other = assign_exhibit(chat_case, second_signer, "item", [sha], "Same screenshot, RP")
     third = assign_exhibit(chat_case, signer, "item", [sha.upper()], "Screenshot again")
     assert [first.ref, second.ref, other.ref, third.ref] == ["JS/1", "JS/2", "RP/1", "JS/3"]

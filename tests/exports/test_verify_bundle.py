@@ -17,7 +17,7 @@ import pytest
 
 from chain_of_custody.canonical import canonical_bytes, entry_hash
 from chain_of_custody.case import Case
-from chain_of_custody.keys import Signer
+from chain_of_custody.keys import Signer, load_identity
 from exports import verify_bundle as vb
 from tests.exports import bundle_factory as bf
 from workstation.cli import main as ews_main
@@ -66,9 +66,19 @@ def copy(bundle: bf.Bundle, tmp_path: Path) -> Path:
     return dest
 
 
-def check(path: Path, *extra: str) -> tuple[int, str]:
+def js_fingerprint() -> str:
+    """The fingerprint of Jane Smith (JS), who signs every bundle here: the recipient's trust."""
+    identity = load_identity("JS")
+    assert identity is not None
+    return identity.fingerprint
+
+
+def check(path: Path, *extra: str, trust: bool = True) -> tuple[int, str]:
     lines: list[str] = []
-    args = vb.configure(__import__("argparse").ArgumentParser()).parse_args([str(path), *extra])
+    given = ["--trust-fingerprint", js_fingerprint()] if trust else []
+    args = vb.configure(__import__("argparse").ArgumentParser()).parse_args(
+        [str(path), *given, *extra]
+    )
     code = vb.run(args, lines.append)
     return code, "".join(lines)
 
@@ -101,7 +111,7 @@ def test_intact_bundle_passes_every_check(bundle: bf.Bundle, kind: str) -> None:
     assert code == 0, text
     lines = text.splitlines()
     passes = [line for line in lines if line.startswith("PASS")]
-    assert [p.split(".")[0] for p in passes] == [f"PASS  {n}" for n in range(1, 7)]
+    assert [p.split(".")[0] for p in passes] == [f"PASS  {n}" for n in (1, 2, 3, 4, 5, 6, 8)]
     assert "RESULT: PASS" in lines[-1]
     assert "JS (key " in text and bundle.bundle_id in text
 
@@ -115,7 +125,8 @@ def test_json_report(bundle: bf.Bundle, copy: Path) -> None:
     code, text = check(bundle.zip, "--json")
     report = json.loads(text)
     assert code == 0 and report["ok"] and report["exit_code"] == 0
-    assert [c["number"] for c in report["checks"]] == [1, 2, 3, 4, 5, 6]
+    assert report["signer_established"]
+    assert [c["number"] for c in report["checks"]] == [1, 2, 3, 4, 5, 6, 8]
     assert report["checkpoint"]["size"] == bundle.checkpoint.size
     flip(native(copy))
     code, text = check(copy, "--json")
@@ -467,7 +478,7 @@ def test_previous_bundle_of_the_same_case(
     )
     code, text = check(later.zip, "--previous", str(first.zip))
     assert code == 0, text
-    assert text.splitlines()[-2].startswith("PASS  7. previous bundle:")
+    assert any(line.startswith("PASS  7. previous bundle:") for line in text.splitlines())
     assert f"ledger of {first.checkpoint.size} entries is a prefix" in text
     # The other way round is refused.
     code, text = check(first.zip, "--previous", str(later.zip))
@@ -515,7 +526,9 @@ def test_previous_bundle_that_fails_on_its_own(bundle: bf.Bundle, copy: Path) ->
 def test_ews_verify_bundle_command(
     bundle: bf.Bundle, copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert ews_main(["verify-bundle", str(bundle.zip)]) == 0
+    assert (
+        ews_main(["verify-bundle", str(bundle.zip), "--trust-fingerprint", js_fingerprint()]) == 0
+    )
     assert "RESULT: PASS" in capsys.readouterr().out
     flip(copy / "VERIFY.txt")
     assert ews_main(["verify-bundle", str(copy), "--threads", "1"]) == 1
@@ -526,10 +539,11 @@ def test_ews_verify_bundle_command(
 def test_runs_as_a_single_file_outside_the_project(bundle: bf.Bundle, tmp_path: Path) -> None:
     alone = tmp_path / "alone"
     alone.mkdir()
+    fp = js_fingerprint()
     shutil.copy(vb.__file__, alone / "verify_bundle.py")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     proc = subprocess.run(
-        [sys.executable, "-I", "verify_bundle.py", str(bundle.zip)],
+        [sys.executable, "-I", "verify_bundle.py", str(bundle.zip), "--trust-fingerprint", fp],
         cwd=alone,
         env=env,
         capture_output=True,

@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from chain_of_custody.case import T_ITEM, Case
-from chain_of_custody.keys import Signer
+from chain_of_custody.keys import Signer, load_identity
+from chain_of_custody.trust import add_examiner
 from exports import verify_bundle as vb
 from exports.exhibits import T_MESSAGE, assign_exhibit
 from workstation.export import export_case
@@ -23,8 +24,12 @@ LATER = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def check(path: Path, *extra: str) -> tuple[int, str]:
+    """verify-bundle, trusting Jane Smith (JS), the creator of case-alpha, by fingerprint."""
     lines: list[str] = []
-    args = vb.configure(argparse.ArgumentParser()).parse_args([str(path), *extra])
+    identity = load_identity("JS")
+    assert identity is not None
+    trust = ["--trust-fingerprint", identity.fingerprint]
+    args = vb.configure(argparse.ArgumentParser()).parse_args([str(path), *trust, *extra])
     return vb.run(args, lines.append), "".join(lines)
 
 
@@ -126,6 +131,7 @@ def test_a_later_export_extends_the_earlier_one(
     exported: tuple[Case, Path, Path], signer: Signer, second_signer: Signer, tmp_path: Path
 ) -> None:
     case, first_zip, _ = exported
+    add_examiner(case, signer, second_signer.identity)  # JS adds RP: trusted through JS
     assign_exhibit(case, second_signer, "item", [_an_image(case)], "Same image, RP", "ids")
     later = export_case(case, second_signer, file_type="full", out=tmp_path / "later", at=LATER)
     code, text = check(later.zip_path, "--previous", str(first_zip))

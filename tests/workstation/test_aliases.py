@@ -23,6 +23,7 @@ from chain_of_custody.models import (
     ImageMetaRecord,
     MessageRecord,
 )
+from chain_of_custody.trust import add_examiner
 from workstation import aliases
 from workstation._alias_names import fold_name
 from workstation.aliases import AliasError
@@ -251,6 +252,7 @@ def test_decisions_are_ledger_entries_and_rejection_sticks(
     size = case.ledger_size()
     s = aliases.decide(case, signer, "whatsapp:b", "sms:a", "confirm", note="same SIM")
     assert (s.a, s.b, s.status) == ("sms:a", "whatsapp:b", "confirmed")
+    add_examiner(case, signer, second_signer.identity)
     aliases.decide(case, second_signer, "facebook:c", "facebook:d", "reject", note="cousins")
     with pytest.raises(AliasError, match="already rejected"):
         aliases.decide(case, signer, "facebook:c", "facebook:d", "reject")
