@@ -22,6 +22,7 @@ from chain_of_custody.case import Case
 from chain_of_custody.keys import Signer, key_id_of, verify_signature
 from chain_of_custody.ledger import Entry, NewEntry
 from chain_of_custody.models import Extraction, IngestRun
+from chain_of_custody.verify_records import verify_records
 from chain_of_custody.verify_rows import verify_rows
 
 T_RUN = IngestRun.__table__  # type: ignore[attr-defined]
@@ -101,6 +102,7 @@ def verify_case(
         _verify_checkpoints(conn, case, keys, tree, report)
         trust.check_case(conn, case.case_id, keys, report, allow_untrusted)  # examiner, key
         verify_rows(conn, case, acquired, report)  # every shown row vs its entry (kind row)
+        verify_records(conn, case, report)  # record roots from the rows now (kind record)
     if blobs:
         _verify_blobs(case, acquired, report, progress)
     return report
