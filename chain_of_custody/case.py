@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from chain_of_custody import __version__ as _pkg_version
-from chain_of_custody import db, ledger
+from chain_of_custody import db, ledger, witness
 from chain_of_custody.acquire import Acquisition
 from chain_of_custody.canonical import format_time, utc_now
 from chain_of_custody.errors import CaseError, CheckpointConflict, LedgerError
@@ -141,6 +141,7 @@ class Case:
         if db_url:
             config["db"] = db_url
         (folder / CASE_FILE).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+        case.make_checkpoint(signer)  # witnessed from the start (issue 12)
         return case
 
     @classmethod
@@ -319,10 +320,13 @@ class Case:
         return made
 
     def make_checkpoint(self, signer: Signer) -> SignedCheckpoint:
-        """Sign the current ledger head, store it, and record a ``checkpoint`` entry.
+        """Sign the current ledger head, store it, record a ``checkpoint`` entry, and witness
+        it outside the case folder (``witness.py``: the examiner's data folder and, on
+        PostgreSQL, the unit's insert-only table). Every command that changes a case ends here.
 
         Raises:
             CheckpointConflict: if the head contradicts an earlier checkpoint.
+            CaseError: if the examiner's witness file cannot be written.
         """
         with self._write() as conn:
             self._ensure_examiner(conn, signer)
@@ -334,7 +338,7 @@ class Case:
                 signer, origin, tree.size, tree.root().hex(), format_time(utc_now())
             )
             ledger.add_checkpoint(conn, self.case_id, cp, tree)
-            ledger.append_entries(
+            (entry,) = ledger.append_entries(
                 conn,
                 self.case_id,
                 signer,
@@ -352,6 +356,11 @@ class Case:
                     )
                 ],
             )
+            tree.append(bytes.fromhex(entry.entry_hash))
+            record = witness.make_record(self, signer, cp, entry, tree)
+            witness.insert_row(conn, self.case_id, record)
+        # After the commit: a witness must never name a checkpoint the case does not hold.
+        witness.append_to_file(self.case_id, record)
         return cp
 
     def import_checkpoint(self, cp: SignedCheckpoint) -> None:

@@ -408,3 +408,39 @@ class AliasLabel(SQLModel, table=True):
     examiner: str = Field(max_length=16)
     labelled_at: str = Field(max_length=32)
     ledger_seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+# --- the witness (issue 12) ------------------------------------------------------------
+
+
+class WitnessRow(SQLModel, table=True):
+    """A signed checkpoint as witnessed when a command changed a case (``witness.py``).
+
+    On PostgreSQL this is the unit's table: the workstation only ever INSERTs into it and a
+    trigger refuses UPDATE, DELETE and TRUNCATE. No foreign key: a witness outlives anything
+    done to the case's own rows. On SQLite the table exists but stays empty (the case
+    database lives in the case folder; the examiner's data folder is the witness there).
+    """
+
+    __tablename__ = "witness"
+    __table_args__ = (Index("ix_witness_case", "case_id", "size"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(max_length=36)
+    origin: str
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    root: str = Field(max_length=64)
+    at: str = Field(max_length=32)
+    key_id: str = Field(max_length=16)
+    signature: str = Field(max_length=128)
+    # The ``checkpoint`` entry that recorded it: the ledger's head once the command ended.
+    head_size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    head_root: str = Field(max_length=64)
+    entry_hash: str = Field(max_length=64)
+    entry_signature: str = Field(max_length=128)
+    witnessed_at: str = Field(max_length=32)
+    examiner_key_id: str = Field(max_length=16)
+    examiner_initials: str = Field(max_length=8)
+    examiner_name: str
+    case_folder: str
+    database: str = Field(max_length=16)

@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from chain_of_custody import db, ledger, merkle, trust
+from chain_of_custody import db, ledger, merkle, trust, witness
 from chain_of_custody.canonical import GENESIS_PREV, entry_hash
 from chain_of_custody.case import Case
 from chain_of_custody.keys import Signer, key_id_of, verify_signature
@@ -34,7 +34,7 @@ ProgressFn = Callable[[str, int, int], None]  # (stage, done, total)
 class Failure:
     """One thing that did not verify."""
 
-    kind: str  # entry | signature | chain | checkpoint | item | blob | examiner
+    kind: str  # entry | signature | chain | checkpoint | item | blob | examiner | witness
     subject: str
     message: str
     seq: int | None = None
@@ -47,6 +47,7 @@ class VerifyReport:
     entries: int = 0
     signatures: int = 0
     checkpoints: int = 0
+    witnessed_checkpoints: int = 0  # checked against witness.py's records
     items: int = 0
     blobs: int = 0
     blob_bytes: int = 0
@@ -72,6 +73,7 @@ class VerifyReport:
                 "entries": self.entries,
                 "signatures": self.signatures,
                 "checkpoints": self.checkpoints,
+                "witnessed_checkpoints": self.witnessed_checkpoints,
                 "items": self.items,
                 "blobs": self.blobs,
                 "blob_bytes": self.blob_bytes,
@@ -100,6 +102,10 @@ def verify_case(
             ledger.iter_entries(conn, case.case_id), case.case_id, report
         )
         _verify_checkpoints(conn, case, keys, tree, report)
+        # Rollback, truncation, fork: the ledger must extend every checkpoint witnessed.
+        report.witnessed_checkpoints, problems = witness.check(conn, case.case_id, keys, tree)
+        for p in problems:
+            report.fail("witness", p.subject, p.message)
         trust.check_case(conn, case.case_id, keys, report, allow_untrusted)  # examiner, key
         verify_rows(conn, case, acquired, report)  # every shown row vs its entry (kind row)
         verify_records(conn, case, report)  # record roots from the rows now (kind record)
@@ -108,6 +114,7 @@ def verify_case(
     return report
 
 
+@witness.witnessed  # ends with a checkpoint witnessed outside the case
 def record_verification(case: Case, signer: Signer, report: VerifyReport) -> None:
     """Record a ``verify.run`` entry with the outcome (the CLI and the GUI both call this)."""
     case.record(

@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from chain_of_custody import db
+from chain_of_custody import db, witness
 from chain_of_custody.canonical import canonical_bytes
 from chain_of_custody.case import Case
 from chain_of_custody.errors import EvidenceError
@@ -185,6 +185,7 @@ def details_document(details: CaseDetails) -> dict[str, Any]:
 # --- recording and reading ---------------------------------------------------------------
 
 
+@witness.witnessed  # ends with a checkpoint witnessed outside the case
 def set_details(
     case: Case, signer: Signer, document: dict[str, Any], section: str | None = None
 ) -> CaseDetails:

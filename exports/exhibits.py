@@ -16,7 +16,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from chain_of_custody import db
+from chain_of_custody import db, witness
 from chain_of_custody.case import T_ITEM, Case
 from chain_of_custody.errors import EvidenceError
 from chain_of_custody.keys import Signer
@@ -190,6 +190,7 @@ def _next_number(conn: Connection, case_id: str, prefix: str) -> int:
     return int(top or 0) + 1
 
 
+@witness.witnessed  # ends with a checkpoint witnessed outside the case
 def assign_exhibit(
     case: Case,
     signer: Signer,

@@ -41,6 +41,17 @@ def _examiner_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             os.environ[k] = v
 
 
+@pytest.fixture(autouse=True)
+def _witness_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Witnessed checkpoints (chain_of_custody/witness.py) of each test in a folder of its
+    own: copies of one case (alpha_copy) are forks of each other, and one test's commands
+    on its copy must not make another test's copy look rolled back. Session fixtures
+    (alpha_template) witness in the session's data folder, which no test reads."""
+    folder = tmp_path_factory.mktemp("witness")
+    monkeypatch.setenv("EWS_WITNESS_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def signer(_examiner_home: Path) -> Signer:
     """Jane Smith (JS), the examiner of every test case."""

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from chain_of_custody import db
+from chain_of_custody import db, witness
 from chain_of_custody.case import T_ITEM, Case
 from chain_of_custody.errors import EvidenceError
 from chain_of_custody.keys import Signer
@@ -57,6 +57,7 @@ def _item_by_sha(conn: sa.Connection, case: Case, sha256: str) -> Any:
     ).first()
 
 
+@witness.witnessed  # ends with a checkpoint witnessed outside the case
 def link_avatar(
     case: Case, signer: Signer, account_id: str, picture: str, *, source: str = ""
 ) -> AvatarLink:

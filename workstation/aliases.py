@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from chain_of_custody import db
+from chain_of_custody import db, witness
 from chain_of_custody.case import Case
 from chain_of_custody.errors import EvidenceError
 from chain_of_custody.keys import Signer
@@ -250,6 +250,7 @@ def _known_accounts(case: Case, keys: list[str]) -> set[str]:
         )
 
 
+@witness.witnessed  # ends with a checkpoint witnessed outside the case
 def decide(
     case: Case,
     signer: Signer,
@@ -325,6 +326,7 @@ def decide(
     return result
 
 
+@witness.witnessed  # ends with a checkpoint witnessed outside the case
 def label(case: Case, signer: Signer, group_id: str, text: str) -> Group:
     """Name an alias group ("Suspect A"); the label stays with the group as it grows.
 

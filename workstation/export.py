@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from chain_of_custody import db
+from chain_of_custody import db, witness
 from chain_of_custody.canonical import format_time, utc_now
 from chain_of_custody.case import Case
 from chain_of_custody.errors import EvidenceError
@@ -245,6 +245,7 @@ def refuse_unverified(case: Case) -> None:
     )
 
 
+@witness.witnessed  # ends with a checkpoint witnessed outside the case
 def export_case(
     case: Case,
     signer: Signer,

@@ -65,6 +65,7 @@ def test_entries_chain_and_verify(case: Case, signer: Signer) -> None:
     assert [e.action for e in entries] == [
         "case.created",
         "examiner.added",
+        "checkpoint",  # the creation is witnessed (chain_of_custody/witness.py)
         "scope.set",
         "scope.set",
     ]
@@ -107,7 +108,9 @@ def test_checkpoint_matches_tree_and_is_recorded(case: Case, signer: Signer) -> 
     assert ledger.checkpoint_signature_ok(cp, signer.identity.public_key)
     later = case.make_checkpoint(signer)
     assert later.size == cp.size + 1
-    assert verify_case(case).checkpoints == 2
+    report = verify_case(case)
+    assert report.checkpoints == 3  # with the one Case.create ends with
+    assert report.witnessed_checkpoints == 3
 
 
 def test_contradicting_checkpoint_is_refused(case: Case, signer: Signer) -> None:
@@ -117,13 +120,13 @@ def test_contradicting_checkpoint_is_refused(case: Case, signer: Signer) -> None
     with pytest.raises(CheckpointConflict, match="does not match this case's ledger"):
         case.import_checkpoint(forged)
     # An unsigned (or wrongly signed) checkpoint is refused even when its root is right.
-    size = cp.size - 1
+    size = 1  # Case.create's checkpoint already holds size 2
     unsigned = SignedCheckpoint(cp.origin, size, _root_at(case, size), cp.at, signer.key_id, "00")
     with pytest.raises(CheckpointConflict, match="signature"):
         case.import_checkpoint(unsigned)
     # A correctly signed checkpoint of an earlier size is consistent and accepted.
     case.import_checkpoint(ledger.sign_checkpoint(signer, cp.origin, size, unsigned.root, cp.at))
-    assert verify_case(case).checkpoints == 2
+    assert verify_case(case).checkpoints == 3  # with the one Case.create ends with
 
 
 def test_check_consistent_refuses_a_forked_history(signer: Signer) -> None:

@@ -99,8 +99,8 @@ def update_entry(case: Case, seq: int, column: str, change: Callable[[str], str]
         conn.execute(sa.update(T_LEDGER).where(where).values({column: new}))
 
 
-def update_checkpoint(case: Case, column: str) -> None:
-    where = T_CHECKPOINT.c.case_id == case.case_id
+def update_checkpoint(case: Case, column: str, size: int) -> None:
+    where = (T_CHECKPOINT.c.case_id == case.case_id) & (T_CHECKPOINT.c.size == size)
     with case.engine.begin() as conn:
         old = conn.execute(sa.select(T_CHECKPOINT.c[column]).where(where)).scalar_one()
         conn.execute(sa.update(T_CHECKPOINT).where(where).values({column: flip_char(old, 7)}))
@@ -180,12 +180,12 @@ def test_ledger_signature_changed(built: Built) -> None:
 
 
 def test_checkpoint_root_changed(built: Built) -> None:
-    update_checkpoint(built.case, "root")
+    update_checkpoint(built.case, "root", built.checkpoint_size)
     assert_fails_naming(built.case, rf"checkpoint size {built.checkpoint_size}\b", "root")
 
 
 def test_checkpoint_signature_changed(built: Built) -> None:
-    update_checkpoint(built.case, "signature")
+    update_checkpoint(built.case, "signature", built.checkpoint_size)
     assert_fails_naming(built.case, rf"checkpoint size {built.checkpoint_size}\b", "signature")
 
 
@@ -214,14 +214,28 @@ def test_tail_of_ledger_deleted(built: Built) -> None:
 
 
 def test_last_ledger_row_deleted(built: Built) -> None:
-    """Dropping only the newest entry (the ingest.completed of the last run).
+    """Dropping only the newest entry: the checkpoint the last ingest ended with.
 
-    No later entry links to it; what still refers to it is the run row, marked finished.
+    No later entry links to it; what still refers to it is its checkpoint row, and the
+    examiner's witness file, which recorded the ledger's head with that entry in it.
     """
     last = list(built.case.ledger_entries())[-1]
-    assert last.action == "ingest.completed"
+    assert last.action == "checkpoint"
     delete_entry(built.case, built.last_seq)
-    assert_fails_naming(built.case, last.subject)
+    size = rf"checkpoint size {last.data['size']}\b"
+    assert_fails_naming(built.case, rf"FAILED witness: {size}.*its last entries were removed")
+
+
+def test_last_run_completion_deleted(built: Built) -> None:
+    """Dropping the ingest.completed of the last run (and the checkpoint after it, with its
+    row): what still refers to it is the run row, marked finished, and the witness."""
+    *_, completed, last = list(built.case.ledger_entries())
+    assert (completed.action, last.action) == ("ingest.completed", "checkpoint")
+    delete_entry(built.case, built.last_seq)
+    delete_entry(built.case, completed.seq)
+    with built.case.engine.begin() as conn:
+        conn.execute(sa.delete(T_CHECKPOINT).where(T_CHECKPOINT.c.size == last.data["size"]))
+    assert_fails_naming(built.case, completed.subject, "FAILED witness: .*fewer than")
 
 
 def test_checkpoint_entry_deleted(built: Built) -> None:
