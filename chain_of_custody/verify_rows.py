@@ -308,11 +308,12 @@ def _blobs(
     for data in sorted(acquired.values(), key=lambda d: int(d["seq"])):
         first.setdefault(str(data.get("sha256")), data)
     for r in conn.execute(sa.select(T_BLOB).where(T_BLOB.c.case_id == case.case_id)):
-        data = first.pop(r.sha256, None)
+        found = first.pop(r.sha256, None)
         subject = f"blob {r.sha256}"
-        if data is None:
+        if found is None:
             check.inserted(subject, "blob", "item.acquired")
             continue
+        data = found
         seq = int(data["seq"])
         check.field(subject, "size", r.size, data.get("size"), seq, "item.acquired")
         check.field(subject, "mime", r.mime, data.get("mime"), seq, "item.acquired")

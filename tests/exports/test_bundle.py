@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import zipfile
 from collections.abc import Iterator
@@ -84,11 +85,21 @@ def exported(
     with Case.open(prepared) as case:
         _prepare(case, signer)
     dirs = [base / "one", base / "two"]
+    # The twin is the same case state on another examiner machine: a data folder of its own,
+    # or its witness would rightly see two diverging copies of one case (issue 12).
+    data = Path(os.environ["EWS_DATA_DIR"])
+    shutil.copytree(data, base / "twin-data")
     results = []
     for d in dirs:
         shutil.copytree(prepared, d)
-        with Case.open(d) as case:
-            results.append(export_case(case, signer, file_type="pre-charge", out=d / "out", at=AT))
+        if d.name == "two":
+            os.environ["EWS_DATA_DIR"] = str(base / "twin-data")
+        try:
+            with Case.open(d) as case:
+                summary = export_case(case, signer, file_type="pre-charge", out=d / "out", at=AT)
+                results.append(summary)
+        finally:
+            os.environ["EWS_DATA_DIR"] = str(data)
     yield Exported(dirs[0], dirs[1], results[0], results[1], _read_tree(results[0].folder))
 
 
