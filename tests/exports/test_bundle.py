@@ -87,19 +87,24 @@ def exported(
     dirs = [base / "one", base / "two"]
     # The twin is the same case state on another examiner machine: a data folder of its own,
     # or its witness would rightly see two diverging copies of one case (issue 12).
-    data = Path(os.environ["EWS_DATA_DIR"])
-    shutil.copytree(data, base / "twin-data")
+    saved = {k: os.environ.get(k) for k in ("EWS_DATA_DIR", "EWS_WITNESS_DIR")}
+    shutil.copytree(os.environ["EWS_DATA_DIR"], base / "twin-data")
     results = []
     for d in dirs:
         shutil.copytree(prepared, d)
         if d.name == "two":
             os.environ["EWS_DATA_DIR"] = str(base / "twin-data")
+            os.environ["EWS_WITNESS_DIR"] = str(base / "twin-witness")
         try:
             with Case.open(d) as case:
                 summary = export_case(case, signer, file_type="pre-charge", out=d / "out", at=AT)
                 results.append(summary)
         finally:
-            os.environ["EWS_DATA_DIR"] = str(data)
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
     yield Exported(dirs[0], dirs[1], results[0], results[1], _read_tree(results[0].folder))
 
 
