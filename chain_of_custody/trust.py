@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from chain_of_custody import keys
+from chain_of_custody import keys, witness
 from chain_of_custody.errors import CaseError, ExaminerKeyError
 from chain_of_custody.keys import ExaminerIdentity, Signer, fingerprint, format_fingerprint
 from chain_of_custody.models import Checkpoint, Examiner, LedgerEntry
@@ -304,6 +304,7 @@ def not_an_examiner(ident: ExaminerIdentity) -> CaseError:
     )
 
 
+@witness.witnessed  # ends with a checkpoint witnessed outside the case
 def add_examiner(case: Case, signer: Signer, ident: ExaminerIdentity) -> Entry:
     """Record ``ident`` as an examiner of the case, endorsed (signed) by ``signer``.
 

@@ -15,6 +15,8 @@ them in ``BundleContext.local_tz`` with the zone name as well.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -70,6 +72,23 @@ class ExaminerView:
     key_id: str  # 16 hex digits: the start of SHA-256 of the raw Ed25519 public key
     public_key_openssh: str  # "ssh-ed25519 AAAA… comment"
     first_seen_utc: str  # when the case ledger first names them
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 hex of the raw public key (the last 32 bytes of the OpenSSH key blob);
+        empty if the key line is not an ssh-ed25519 key."""
+        parts = self.public_key_openssh.split()
+        try:
+            blob = base64.b64decode(parts[1], validate=True) if len(parts) > 1 else b""
+        except ValueError:
+            return ""
+        return hashlib.sha256(blob[-32:]).hexdigest() if len(blob) == 51 else ""
+
+    @property
+    def fingerprint_grouped(self) -> str:
+        """The fingerprint in groups of four hex digits, as printed in the MG11."""
+        fp = self.fingerprint
+        return " ".join(fp[i : i + 4] for i in range(0, len(fp), 4))
 
 
 @dataclass(frozen=True)

@@ -855,7 +855,7 @@ class Report:
             grouped = " ".join(fp[i : i + 4] for i in range(0, len(fp), 4))
             return (
                 f"RESULT: NOT ESTABLISHED. All {len(self.checks)} checks passed: {self.files} "
-                f"files ({human_size(self.total_bytes)}) are as exported and signed by key "
+                f"files ({human_size(self.total_bytes)}) are as exported and signed by "
                 f"{self.signer} ({self.seconds:.1f} s).\n{NOT_ESTABLISHED}\n"
                 f"Nothing inside a bundle can show whose key signed it. The signing key's "
                 f"fingerprint is {grouped}: compare it with the examiner by telephone, or with "

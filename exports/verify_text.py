@@ -13,7 +13,10 @@ _CHECK_ALL = (
 def verify_txt(ctx: BundleContext) -> str:
     """Plain instructions, naming this bundle's id, checkpoint and signer."""
     cp = ctx.ledger.checkpoint
-    signers = ", ".join(f"{e.name} ({e.initials}, key {e.key_id})" for e in ctx.examiners)
+    signers = "".join(
+        f"\n     {e.name} ({e.initials}): fingerprint {e.fingerprint_grouped}"
+        for e in ctx.examiners
+    )
     return f"""HOW TO CHECK THIS EVIDENTIAL BUNDLE
 ===================================
 
@@ -43,10 +46,14 @@ File type: {ctx.file_type}; generated {ctx.generated_at_utc} (UTC) by {ctx.tool}
    {LAYOUT["manifest_sig"]} is an Ed25519 digital signature over the exact bytes of
    {LAYOUT["manifest"]}, made with the private key of the exporting examiner. The matching
    public keys are in keys/ and in the custody ledger extract. A valid signature shows the
-   manifest (and so, through the fingerprints, every file) is exactly as the examiner
-   exported it. Examiners of this case: {signers}.
+   manifest (and so, through the fingerprints, every file) is exactly as the holder of that
+   key exported it. Nothing inside this bundle can show whose key that is: compare the key
+   fingerprint with the examiner by telephone, or with your unit's published list of
+   examiner keys (each examiner's MG11 prints it too). Examiners of this case:{signers}
    Checking a signature needs a program; the tool's `ews verify-bundle` does it (it uses
-   only Python and the "cryptography" library and can be read in full).
+   only Python and the "cryptography" library and can be read in full). Name the key you
+   expect: ews verify-bundle BUNDLE --trust-fingerprint "<fingerprint>" (or --trust with the
+   examiner's public key file); without it the check ends "signer not established".
 
 4. The custody ledger
    {LAYOUT["ledger_json"]} holds every custody record the exhibits rest on (who acquired

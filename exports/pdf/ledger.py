@@ -16,7 +16,9 @@ HOW_TO_VERIFY = (
     "keys, no spaces, UTF-8) of its seq, case, prev, at, actor, action, subject and data; "
     "prev is the hash of the entry before it, so the entries form a chain.",
     "2. Each entry is signed (Ed25519) over its hash by the acting examiner's key; the keys "
-    "are listed below and in keys/, and the ledger itself records them.",
+    "are listed below and in keys/, and the ledger itself records them. Whose keys they are "
+    "cannot be shown from inside the bundle: compare each examiner's key fingerprint (MG11) "
+    "with the examiner by telephone or with the unit's published list.",
     "3. The checkpoint below is the signed Merkle root (RFC 6962) of the whole ledger at "
     "export time. inclusion_proofs.json proves that each entry listed here is in that tree.",
     "4. `ews verify-bundle` does all of this offline with the standard library and the "

@@ -166,6 +166,14 @@ def _row_extras(ctx: BundleContext, item: ItemView) -> str:
     return "\n".join(parts)
 
 
+def _two_lines(grouped: str) -> str | None:
+    """A grouped fingerprint as two lines of eight groups, to read out by telephone."""
+    if not grouped:
+        return None
+    groups = grouped.split(" ")
+    return " ".join(groups[:8]) + "\n" + " ".join(groups[8:])
+
+
 def write_mg11(w: Writer, ctx: BundleContext, examiner: ExaminerView, pages: int) -> None:
     """Fill one examiner's statement; `pages` is its page count (known from a first pass)."""
     w.heading("MG11 · Witness statement (exhibit producer and continuity)", 1)
@@ -177,6 +185,7 @@ def write_mg11(w: Writer, ctx: BundleContext, examiner: ExaminerView, pages: int
             ("Occupation", None),
             ("Examiner initials", examiner.initials),
             ("Signing key id", examiner.key_id),
+            ("Key fingerprint (SHA-256)", _two_lines(examiner.fingerprint_grouped)),
             ("Public key", examiner.public_key_openssh),
         ]
     )
@@ -189,7 +198,10 @@ def write_mg11(w: Writer, ctx: BundleContext, examiner: ExaminerView, pages: int
         f"whose id is {examiner.key_id[:16]}…; the case's custody ledger first records me on "
         f"{fmt.both(examiner.first_seen_utc, ctx.local_tz)}. Every action I took on the "
         "items below is an entry in that ledger, signed with my key, and the ledger extract "
-        "in this bundle lets anyone check it.",
+        "in this bundle lets anyone check it. The fingerprint of my key is printed above; a "
+        "recipient who compares it with me by telephone, or with my unit's published list of "
+        "examiner keys, can have `ews verify-bundle --trust-fingerprint` check that this "
+        "bundle was signed by me.",
         BODY,
     )
     if mine:

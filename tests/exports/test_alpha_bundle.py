@@ -19,7 +19,7 @@ from PIL import Image
 
 from chain_of_custody.case import T_ITEM, Case
 from chain_of_custody.db import read_connection
-from chain_of_custody.keys import Signer
+from chain_of_custody.keys import Signer, load_identity
 from exports import verify_bundle
 from exports.context import LAYOUT
 from exports.details import load_details_file, set_details
@@ -168,5 +168,19 @@ def test_the_course_of_conduct_shows_the_escalation_in_the_data(
 
 
 def test_the_standalone_verifier_passes_the_bundle(bundle: Bundle) -> None:
-    report = verify_bundle.verify(str(bundle.summary.zip_path))
+    identity = load_identity("JS")  # the recipient names the signer they expect
+    assert identity is not None
+    trusted = {identity.fingerprint: "JS"}
+    report = verify_bundle.verify(str(bundle.summary.zip_path), trusted=trusted)
     assert report.ok, [c for c in report.checks if not c.ok]
+
+
+def test_mg11_prints_the_key_fingerprint_in_groups_of_four(bundle: Bundle) -> None:
+    """The fingerprint a recipient reads out by telephone, as `verify-bundle` prints it."""
+    identity = load_identity("JS")
+    assert identity is not None
+    fp = identity.fingerprint
+    groups = [fp[i : i + 4] for i in range(0, 64, 4)]
+    text = _text(bundle.summary.folder / "02_MG11_statement_JS.pdf")
+    assert "Key fingerprint (SHA-256)" in text
+    assert " ".join(groups[:8]) in text and " ".join(groups[8:]) in text

@@ -275,9 +275,14 @@ def test_an_export_never_overwrites(exported: Exported, signer: Signer, tmp_path
 
 
 def test_the_bundle_passes_the_standalone_verifier(exported: Exported) -> None:
+    from chain_of_custody.keys import load_identity
     from exports import verify_bundle
 
-    assert verify_bundle.main([str(exported.summary.zip_path)]) == 0
+    identity = load_identity("JS")  # the recipient names the signer they expect
+    assert identity is not None
+    fp = identity.fingerprint
+    assert verify_bundle.main([str(exported.summary.zip_path), "--trust-fingerprint", fp]) == 0
+    assert verify_bundle.main([str(exported.summary.zip_path)]) == 3  # signer not established
 
 
 @pytest.mark.slow
