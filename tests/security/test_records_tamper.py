@@ -21,8 +21,8 @@ from chain_of_custody.case import Case
 from chain_of_custody.keys import Signer
 from chain_of_custody.verify import verify_case
 from extractors import registry
-from extractors.base import Context
-from extractors.records import canonical_json
+from extractors.base import Context, Source
+from extractors.records import DerivedFile, Message, Record, canonical_json
 from tests.conftest import ALPHA
 from workstation.cli import main
 from workstation.ingest import IngestOptions, ingest_paths
@@ -307,3 +307,88 @@ def test_rows_give_back_the_canonical_bytes_of_every_alpha_record(
     monkeypatch.setattr(vr, "_locate", no_reextraction)
     report = verify_case(case, blobs=False)
     assert [f for f in report.failures if f.kind == "record"] == []
+
+
+# -- leaves no row gives back: warnings, embedded files, NUL on PostgreSQL -------------------
+
+
+class NotesExtractor:
+    """Test extractor: a message per line; BAD a warning, ATTACH a file, BOOM a crash."""
+
+    name = "test_notes"
+    version = "1"
+    description = "one message per line, with notes"
+
+    def sniff(self, source: Source) -> bool:
+        return source.name.endswith(".notes")
+
+    def extract(self, source: Source, ctx: Context) -> Iterator[Record]:
+        with source.open() as f:
+            for number, raw in enumerate(f, 1):
+                text = raw.decode("utf-8").rstrip("\n")
+                where = source.locate(line=number)
+                if text == "BOOM":
+                    raise RuntimeError("cannot go on")
+                if text == "BAD":
+                    yield ctx.warn(where, "unreadable line")
+                elif text == "ATTACH":
+                    yield DerivedFile(locator=where, name="part.txt", data=b"attached\n")
+                else:
+                    yield Message(
+                        locator=where,
+                        platform="test",
+                        thread_id="t1",
+                        sender_identifier="alice",
+                        sent_at_utc=f"2026-09-14T21:{number:02d}:00Z",
+                        sent_at_raw=f"21:{number:02d}",
+                        text=text,
+                        flags=("tz_assumed",),
+                    )
+
+
+@pytest.fixture
+def notes_extractor() -> Iterator[NotesExtractor]:
+    extractor = NotesExtractor()
+    registry.register(extractor)
+    yield extractor
+    registry.unregister(extractor.name)
+
+
+def test_warnings_files_and_nul_verify_from_stored_leaves(
+    case: Case,
+    signer: Signer,
+    tmp_path: Path,
+    notes_extractor: NotesExtractor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    src = tmp_path / "chat.notes"
+    src.write_text("hello\nBAD\nATTACH\nnul \x00 inside\nbye\nBOOM\n", encoding="utf-8")
+    ingest_paths(case, signer, [src])
+    kinds = sorted(k for (k,) in _sql(case, "SELECT kind FROM record_leaf"))
+    pg = case.engine.dialect.name == "postgresql"
+    assert kinds == sorted(["warning", "derived_file", *(["row"] if pg else [])])
+
+    def no_reextraction(*args: object) -> str:
+        raise AssertionError("a clean case needed re-extraction")
+
+    with monkeypatch.context() as m:
+        m.setattr(vr, "_locate", no_reextraction)
+        assert _record_failures(case) == []
+
+    _sql(case, "UPDATE message_record SET text = 'nul forged' WHERE ordinal = 3")
+    failures = _record_failures(case)
+    assert any("message_record row" in f and "(ordinal 3): text" in f for f in failures), failures
+    _sql(
+        case,
+        "UPDATE message_record SET text = ? WHERE ordinal = 3",
+        (f"nul {chr(0x2400) if pg else chr(0)} inside",),  # back as ingest stored it
+    )
+    assert _record_failures(case) == []
+
+    _sql(
+        case,
+        "UPDATE record_leaf SET canonical = replace(canonical, 'unreadable', 'fine') "
+        "WHERE kind = 'warning'",
+    )
+    failures = _record_failures(case)
+    assert any(f.startswith("record_leaf row") and "canonical" in f for f in failures), failures
