@@ -392,3 +392,40 @@ def test_warnings_files_and_nul_verify_from_stored_leaves(
     )
     failures = _record_failures(case)
     assert any(f.startswith("record_leaf row") and "canonical" in f for f in failures), failures
+
+
+def test_a_case_from_before_the_migration_verifies(
+    small: Case,
+    signer: Signer,
+    tmp_path: Path,
+    notes_extractor: NotesExtractor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Back to schema 0005 (no record_leaf, no key_scope) and up again, as a case made
+    # before this change is opened: key_scope comes back from account_key, and the
+    # extractions whose warnings were never stored verify by re-extraction.
+    from alembic import command
+
+    from chain_of_custody import db
+
+    src = tmp_path / "chat.notes"
+    src.write_text("hello\nBAD\nbye\n", encoding="utf-8")
+    ingest_paths(small, signer, [src])
+    located: list[object] = []
+    real_locate = vr._locate
+    monkeypatch.setattr(vr, "_locate", lambda *a: located.append(a) or real_locate(*a))
+    scoped = _sql(small, "SELECT id, key_scope FROM account_record WHERE key_scope IS NOT NULL")
+    assert scoped  # "You" of a WhatsApp export is scoped to the export
+    with small.engine.connect().execution_options(ews_write=True) as conn:
+        command.downgrade(db.alembic_config(conn), "0005")
+        conn.commit()
+    db.upgrade_schema(small.engine)
+    assert _sql(small, "SELECT count(*) FROM record_leaf")[0][0] == 0
+    assert (
+        _sql(small, "SELECT id, key_scope FROM account_record WHERE key_scope IS NOT NULL")
+        == scoped
+    )
+    assert _record_failures(small) == []
+    assert len(located) == 1  # the notes extraction, whose warning leaf was not stored
+    _sql(small, "UPDATE message_record SET text = 'forged' WHERE text = 'bye'")
+    assert any("text: row says 'forged'" in f for f in _record_failures(small))
