@@ -34,7 +34,9 @@ ProgressFn = Callable[[str, int, int], None]  # (stage, done, total)
 class Failure:
     """One thing that did not verify."""
 
-    kind: str  # entry | signature | chain | checkpoint | item | blob | examiner | witness
+    # entry | signature | chain | checkpoint | item | blob | examiner | witness | row | record
+    # | untrusted_key (a signer the acting examiner's data folder does not trust: trust.py)
+    kind: str
     subject: str
     message: str
     seq: int | None = None
