@@ -22,6 +22,7 @@ def bench_env(work: Path) -> dict[str, str]:
         "EWS_DATA_DIR": str(work / "keys"),
         "EWS_PASSPHRASE": "bench",
         "EWS_EXAMINER": "BE",
+        "EWS_INSECURE_TEST_KEYS": "1",  # a throwaway key with a short passphrase
     }
 
 

@@ -181,7 +181,7 @@ def main() -> None:
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.update(EWS_DATA_DIR=str(Path(tmp) / "keys"), EWS_PASSPHRASE="bench",
-                          EWS_KDF_ROUNDS="2")  # fmt: skip
+                          EWS_KDF_ROUNDS="2", EWS_INSECURE_TEST_KEYS="1")  # fmt: skip
         signer = get_or_create_examiner("Bench Examiner", "BE")
         with Case.create(Path(tmp) / "case", urn="BENCH", title="bench", signer=signer) as case:
             started = time.perf_counter()

@@ -262,7 +262,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-export-"))
-    os.environ.update(EWS_DATA_DIR=str(work / "keys"), EWS_PASSPHRASE="bench")
+    os.environ.update(
+        EWS_DATA_DIR=str(work / "keys"), EWS_PASSPHRASE="bench", EWS_INSECURE_TEST_KEYS="1"
+    )
     try:
         signer = get_or_create_examiner("Bench Examiner", "BE")
         built = build(work / "case", signer, args.exhibits, args.messages)

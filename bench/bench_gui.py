@@ -42,6 +42,7 @@ def _env(keys: Path) -> dict[str, str]:
         "EWS_DATA_DIR": str(keys),
         "EWS_PASSPHRASE": "bench",
         "EWS_EXAMINER": "BE",
+        "EWS_INSECURE_TEST_KEYS": "1",  # a throwaway key with a short passphrase
         "QT_QPA_PLATFORM": "offscreen",
     }
 

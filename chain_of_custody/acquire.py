@@ -33,6 +33,46 @@ def mime_of(head: bytes) -> str:
     return str(handle.from_buffer(head))
 
 
+def fs_display(text: str) -> str:
+    """A name from the file system as valid text: bytes that are not UTF-8 shown as ``\\xNN``.
+
+    Python hands such bytes over as lone surrogates (surrogateescape), which no ledger,
+    database or JSON output can hold. The name as found is kept by ``fs_bytes_hex``.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+    return text
+
+
+def fs_bytes_hex(text: str) -> str | None:
+    """The raw bytes of a file-system name (hex) when they are not valid UTF-8, else None."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(text).hex()
+    return None
+
+
+_FILE_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISLNK, "a symbolic link"),
+)
+
+
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular file is, in words (from ``os.lstat``)."""
+    for test, words in _FILE_KINDS:
+        if test(mode):
+            return words
+    return "not a regular file"
+
+
 def _ns_to_rfc3339(ns: int) -> str:
     seconds, rest = divmod(ns, 1_000_000_000)
     return format_time(datetime.fromtimestamp(seconds, UTC).replace(microsecond=rest // 1000))
@@ -48,7 +88,9 @@ class FileTimes:
 
 
 def _open_readonly(path: Path) -> int:
-    flags = os.O_RDONLY | os.O_CLOEXEC
+    # O_NONBLOCK: a FIFO put in a file's place after it was checked must not block the open
+    # (fstat then refuses it); regular files ignore the flag.
+    flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK
     try:
         return os.open(path, flags | _O_NOATIME)
     except PermissionError:
@@ -75,7 +117,8 @@ class SourceFile:
         self.stat = os.fstat(self._fd)
         if not stat.S_ISREG(self.stat.st_mode):
             os.close(self._fd)
-            raise AcquisitionError(f"{path}: not a regular file")
+            kind = file_kind(self.stat.st_mode)
+            raise AcquisitionError(f"{fs_display(str(path))}: {kind}, not a regular file")
 
     @property
     def times(self) -> FileTimes:
@@ -146,6 +189,11 @@ class Acquisition:
     member_modified_local: str | None = None
     warnings: list[str] = field(default_factory=list)
     item_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    #: The name and path as found, in hex, when they are not valid UTF-8 (name/path escaped).
+    name_bytes_hex: str | None = None
+    path_bytes_hex: str | None = None
+    #: A symbolic link recorded as itself: where it points (escaped like names).
+    link_target: str | None = None
 
     def ledger_data(self, examiner: str, tool: str) -> dict[str, Any]:
         """The item.acquired entry's data; absent facts are left out, never null."""
@@ -169,5 +217,8 @@ class Acquisition:
             "changed_at": self.times.changed_at,
             "accessed_at": self.times.accessed_at,
             "run_id": self.run_id,
+            "name_bytes_hex": self.name_bytes_hex,
+            "path_bytes_hex": self.path_bytes_hex,
+            "link_target": self.link_target,
         }
         return {k: v for k, v in data.items() if v is not None}

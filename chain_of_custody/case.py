@@ -65,6 +65,7 @@ class Case:
         self.store = BlobStore(folder / "store")
         self._held = threading.local()  # a write connection held by this thread, if any
         self._known_examiners: set[str] = set()  # key ids seen committed in the database
+        self.warnings: list[str] = []  # found while opening (e.g. files set aside by recover)
 
     # --- life cycle --------------------------------------------------------------------
 
@@ -217,7 +218,9 @@ class Case:
                 )
                 return conn.execute(q).first() is not None
 
-            return self.store.recover(is_recorded)
+            report = self.store.recover(is_recorded)
+        self.warnings.extend(report.set_aside)  # shown by the CLI and GUI; the case opens
+        return report
 
     # --- facts -------------------------------------------------------------------------
 

@@ -24,8 +24,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from chain_of_custody.errors import ExaminerKeyError
 
-#: bcrypt-pbkdf rounds (~0.25 s per unlock here). EWS_KDF_ROUNDS lowers it for test suites only.
+#: bcrypt-pbkdf rounds (~0.25 s per unlock here). EWS_KDF_ROUNDS lowers it for test suites
+#: only, and only with EWS_INSECURE_TEST_KEYS=1 (see kdf_rounds).
 KDF_ROUNDS = 32
+#: The shortest passphrase accepted for a new key (EWS_INSECURE_TEST_KEYS=1 lifts it).
+MIN_PASSPHRASE = 12
 _INITIALS = re.compile(r"^[A-Z]{1,4}[0-9]{0,2}$")
 
 
@@ -101,7 +104,7 @@ def _passphrase(prompt: str, confirm: bool) -> bytes:
         if not env:
             raise ExaminerKeyError("EWS_PASSPHRASE is set but empty")
         return env.encode("utf-8")
-    if not sys.stdin.isatty():
+    if sys.stdin is None or not sys.stdin.isatty():  # None: standard input is closed
         raise ExaminerKeyError("a passphrase is needed: set EWS_PASSPHRASE or run in a terminal")
     try:
         first = getpass.getpass(prompt)
@@ -128,6 +131,49 @@ def check_initials(initials: str) -> str:
     return norm
 
 
+def insecure_test_keys() -> bool:
+    """``EWS_INSECURE_TEST_KEYS=1``: weak keys allowed (test suites and demos only)."""
+    return os.environ.get("EWS_INSECURE_TEST_KEYS") == "1"
+
+
+def kdf_rounds() -> int:
+    """bcrypt-pbkdf rounds for a new key: ``KDF_ROUNDS``, or ``EWS_KDF_ROUNDS`` if allowed.
+
+    Raises:
+        ExaminerKeyError: EWS_KDF_ROUNDS is not a number, or below KDF_ROUNDS without
+            EWS_INSECURE_TEST_KEYS=1 (a copied key file would be cheap to brute-force).
+    """
+    raw = os.environ.get("EWS_KDF_ROUNDS")
+    if raw is None:
+        return KDF_ROUNDS
+    try:
+        rounds = int(raw)
+    except ValueError:
+        raise ExaminerKeyError(f"EWS_KDF_ROUNDS={raw!r} is not a number") from None
+    if rounds < 1:
+        raise ExaminerKeyError(f"EWS_KDF_ROUNDS={rounds} must be at least 1")
+    if rounds < KDF_ROUNDS and not insecure_test_keys():
+        raise ExaminerKeyError(
+            f"EWS_KDF_ROUNDS={rounds} is below the safe minimum of {KDF_ROUNDS}: a copied key "
+            "file could be brute-forced cheaply; unset it (EWS_INSECURE_TEST_KEYS=1 allows it "
+            "for tests and demos only)"
+        )
+    return rounds
+
+
+def check_new_passphrase(secret: bytes) -> None:
+    """Refuse a passphrase shorter than MIN_PASSPHRASE characters for a new key.
+
+    Raises:
+        ExaminerKeyError: too short, unless EWS_INSECURE_TEST_KEYS=1.
+    """
+    if len(secret.decode("utf-8", "replace")) < MIN_PASSPHRASE and not insecure_test_keys():
+        raise ExaminerKeyError(
+            f"a new key's passphrase needs at least {MIN_PASSPHRASE} characters "
+            "(EWS_INSECURE_TEST_KEYS=1 allows a shorter one for tests and demos only)"
+        )
+
+
 def create_examiner(name: str, initials: str, passphrase: str | None = None) -> Signer:
     """Create and store a new examiner key pair, encrypted with a passphrase.
 
@@ -140,17 +186,18 @@ def create_examiner(name: str, initials: str, passphrase: str | None = None) -> 
     key_path, info_path = _paths(initials)
     if key_path.exists():
         raise ExaminerKeyError(f"an examiner with initials {initials} already exists: {key_path}")
+    rounds = kdf_rounds()
     secret = (
         passphrase.encode("utf-8")
         if passphrase
         else _passphrase(f"New passphrase for {name} ({initials}): ", confirm=True)
     )
+    check_new_passphrase(secret)
     key = Ed25519PrivateKey.generate()
     raw_pub = key.public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
     )
     identity = ExaminerIdentity(name=name.strip(), initials=initials, public_key=raw_pub.hex())
-    rounds = int(os.environ.get("EWS_KDF_ROUNDS", KDF_ROUNDS))
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.OpenSSH,

@@ -24,7 +24,7 @@ from chain_of_custody.canonical import (
     format_time,
     utc_now,
 )
-from chain_of_custody.errors import CheckpointConflict
+from chain_of_custody.errors import CheckpointConflict, LedgerError
 from chain_of_custody.keys import Signer, verify_signature
 from chain_of_custody.models import Checkpoint, LedgerEntry
 
@@ -74,6 +74,25 @@ class Entry:
         return {**self.signed_fields(), "entry_hash": self.entry_hash, "signature": self.signature}
 
 
+def parse_data(seq: object, raw: str) -> dict[str, Any]:
+    """An entry's stored data as a dict.
+
+    Raises:
+        LedgerError: the stored text is not a JSON object (the database was damaged or
+            edited); one line, never a traceback.
+    """
+    try:
+        data = json.loads(raw)
+    except (TypeError, ValueError):
+        data = None
+    if not isinstance(data, dict):
+        raise LedgerError(
+            f"ledger entry {seq}: its data is not a JSON object; the case database is "
+            "damaged or was edited (restore it from a copy)"
+        )
+    return data
+
+
 def _row_to_entry(row: Any) -> Entry:
     return Entry(
         seq=row.seq,
@@ -83,7 +102,7 @@ def _row_to_entry(row: Any) -> Entry:
         actor=row.actor,
         action=row.action,
         subject=row.subject,
-        data=json.loads(row.data),
+        data=parse_data(row.seq, row.data),
         entry_hash=row.entry_hash,
         signature=row.signature,
     )

@@ -67,6 +67,7 @@ class RecoveryReport:
 
     finalised: tuple[str, ...]
     discarded: int
+    set_aside: tuple[str, ...] = ()  # one warning per file moved to store/set-aside/
 
 
 class _Writer:
@@ -281,12 +282,29 @@ class BlobStore:
             yield from sorted(self.pending.iterdir())
 
     def recover(self, is_recorded: Callable[[str], bool]) -> RecoveryReport:
-        """Finish or undo the work of writers that were killed (see module docstring)."""
+        """Finish or undo the work of writers that were killed (see module docstring).
+
+        Anything in ``pending/`` that the workstation did not write (another kind of file, a
+        name it never uses) or a recorded copy that no longer matches its hash is not
+        evidence of this case's and not ours to delete: it is moved to ``set-aside/`` and
+        reported, so that the case still opens.
+        """
         finalised: list[str] = []
+        set_aside: list[str] = []
         discarded = 0
         for path in self.iter_pending():
             try:
-                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+                mode = os.lstat(path).st_mode
+            except FileNotFoundError:
+                continue
+            name = path.name.split(".")[0]
+            ours = stat.S_ISREG(mode) and (path.suffix == ".part" or _is_sha256_hex(name))
+            if not ours:
+                set_aside.append(self._set_aside(path, "not a file the workstation writes"))
+                continue
+            try:
+                # O_NONBLOCK: never wait on a FIFO put in a regular file's place meanwhile.
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
             except FileNotFoundError:
                 continue
             try:
@@ -298,10 +316,10 @@ class BlobStore:
                     continue
                 if path.suffix == ".part" and time.time() - os.fstat(fd).st_mtime < PART_GRACE_S:
                     continue  # maybe a live writer between creating and locking it
-                name = path.name.split(".")[0]
-                if path.suffix != ".part" and len(name) == 64 and is_recorded(name):
+                if path.suffix != ".part" and is_recorded(name):
                     if self.rehash_file(path) != name:
-                        raise StoreError(f"pending copy {path} does not match its hash {name}")
+                        set_aside.append(self._set_aside(path, f"does not match its hash {name}"))
+                        continue
                     self._place(path, name)
                     finalised.append(name)
                 else:
@@ -309,7 +327,19 @@ class BlobStore:
                     discarded += 1
             finally:
                 os.close(fd)
-        return RecoveryReport(tuple(finalised), discarded)
+        return RecoveryReport(tuple(finalised), discarded, tuple(set_aside))
+
+    def _set_aside(self, path: Path, why: str) -> str:
+        """Move a file found in ``pending/`` to ``set-aside/``; the warning to report."""
+        folder = self.root / "set-aside"
+        folder.mkdir(exist_ok=True)
+        target = folder / f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}-{path.name}"
+        shown = os.fsencode(path.name).decode("utf-8", "backslashreplace")
+        try:
+            os.rename(path, target)
+        except OSError as exc:
+            return f"store/pending/{shown}: {why}; could not be set aside: {exc.strerror}"
+        return f"store/pending/{shown}: {why}; moved to store/set-aside/{target.name}"
 
     @staticmethod
     def rehash_file(path: Path) -> str:
@@ -333,6 +363,10 @@ _SYNCFS = getattr(_LIBC, "syncfs", None)
 
 _AT_FDCWD = -100
 _AT_SYMLINK_FOLLOW = 0x400
+
+
+def _is_sha256_hex(name: str) -> bool:
+    return len(name) == 64 and all(c in "0123456789abcdef" for c in name)
 
 
 def _link_open_file(fd: int, name: Path) -> None:

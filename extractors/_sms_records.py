@@ -88,6 +88,9 @@ class Builder:
             )
         if fixed := [k for k in raw if k not in _TEXTS and k not in bad]:
             self.warn(loc, f"<{what}>: characters XML forbids removed from {fixed}")
+        if nul := [k for k in raw if k in _TEXTS and "\\x00" in raw[k]]:
+            # A NUL in a text is damage, not an emoji encoding quirk: never silent (issue 12).
+            self.warn(loc, f"<{what}>: NUL bytes in {nul} removed; raw_text keeps them as \\x00")
         return Attrs(text, raw)
 
     def phone(self, raw: str) -> str | None:

@@ -56,6 +56,8 @@ def read_chunks(f: BinaryIO, head: bytes) -> Iterator[Chunk]:
         body = data[:end]
         if not end or (len(body) > MAX_LINE and max(map(len, body.split(b"\n"))) >= MAX_LINE):
             break  # the end of the file, or an over-long line: line by line from here
+        if b"\x00" in body:
+            break  # a NUL byte: line by line, so its line is noted
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
@@ -138,6 +140,9 @@ def read_lines(f: BinaryIO, head: bytes, start: int = 0) -> Iterator[Line]:
                     if cut
                     else "invalid UTF-8 bytes replaced by U+FFFD"
                 )
+        if "\x00" in text:  # never stored: PostgreSQL text cannot hold it, and it hides text
+            text = text.replace("\x00", "\ufffd")
+            problem = problem or "NUL bytes replaced by U+FFFD"
         if number == 1:
             text = text.removeprefix("\ufeff")
         yield Line(number, text, size, problem, cut)

@@ -106,10 +106,11 @@ def _sniff(source: Source) -> bool:
     head = source.head
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = head.decode("utf-16", "ignore")
-    elif b"\x00" in head[:4096]:
-        return False
+    elif b"\x00" in head[:4096] and not _named_as_export(source):
+        return False  # binary, or UTF-16 without its BOM
     else:
-        text = head.decode("utf-8", "replace")
+        # NUL bytes in an export (a damaged copy) do not hide it: the reader warns per line.
+        text = head.replace(b"\x00", b"").decode("utf-8", "replace")
     lines = [ln for ln in text.lstrip("\ufeff").splitlines()[:200] if ln.strip()]
     headers = [m for m in map(match_header, lines) if m is not None]
     lowered = f"{source.name} {source.path}".lower()
@@ -124,6 +125,10 @@ def _sniff(source: Source) -> bool:
     return any(m["tail"] == " - " or m["ds"] != "-" for m in headers) or any(
         E2E.search(ln) for ln in lines
     )
+
+
+def _named_as_export(source: Source) -> bool:
+    return "whatsapp" in f"{source.name} {source.path}".lower() or source.name == "_chat.txt"
 
 
 def _chat_title(source: Source) -> str | None:

@@ -28,10 +28,21 @@ def _examiner_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("examiner-keys")
     saved = {
         k: os.environ.get(k)
-        for k in ("EWS_DATA_DIR", "EWS_PASSPHRASE", "EWS_KDF_ROUNDS", "EWS_EXAMINER")
+        for k in (
+            "EWS_DATA_DIR",
+            "EWS_PASSPHRASE",
+            "EWS_KDF_ROUNDS",
+            "EWS_EXAMINER",
+            "EWS_INSECURE_TEST_KEYS",
+        )
     }
+    # Two KDF rounds keep key creation and unlocking fast; that needs the explicit switch.
     os.environ.update(
-        EWS_DATA_DIR=str(home), EWS_PASSPHRASE=PASSPHRASE, EWS_KDF_ROUNDS="2", EWS_EXAMINER="JS"
+        EWS_DATA_DIR=str(home),
+        EWS_PASSPHRASE=PASSPHRASE,
+        EWS_KDF_ROUNDS="2",
+        EWS_EXAMINER="JS",
+        EWS_INSECURE_TEST_KEYS="1",
     )
     yield home
     for k, v in saved.items():

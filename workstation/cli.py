@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
+
+import sqlalchemy as sa
 
 from chain_of_custody import keys
 from chain_of_custody.case import Case
@@ -18,8 +21,17 @@ from chain_of_custody.errors import CaseError, EvidenceError
 from chain_of_custody.keys import Signer
 from chain_of_custody.verify import record_verification, verify_case
 from extractors import registry
+from extractors.timeutil import zone
 from workstation import accounts, queries
-from workstation.ingest import IngestCancelled, IngestOptions, Progress, ingest_paths
+from workstation.ingest import (
+    IngestCancelled,
+    IngestOptions,
+    Progress,
+    check_given,
+    check_options,
+    ingest_paths,
+)
+from workstation.textsafe import shown, unexpected_error_line
 
 
 class UsageError(EvidenceError):
@@ -34,7 +46,10 @@ def _signer(args: argparse.Namespace) -> Signer:
 
 
 def _open(args: argparse.Namespace) -> Case:
-    return Case.open(Path(args.case_dir), db_url=args.db)
+    case = Case.open(Path(args.case_dir), db_url=args.db)
+    for w in case.warnings:
+        print(f"warning: {shown(w)}", file=sys.stderr)
+    return case
 
 
 def _json_array(items: Iterable[Any], out: TextIO) -> None:
@@ -77,6 +92,10 @@ def _progress_printer(stream: TextIO) -> Callable[[Progress], None] | None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    try:
+        zone(args.tz)
+    except ValueError as exc:
+        raise UsageError(f"--tz: {exc}") from None
     signer = keys.get_or_create_examiner(args.examiner, args.initials)
     with Case.create(
         Path(args.case_dir),
@@ -102,7 +121,9 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    signer = _signer(args)
+    for flag in ("max_total_bytes", "max_ratio", "max_members", "max_depth"):
+        if getattr(args, flag) < 0:  # refused before a key is unlocked or a file opened
+            raise UsageError(f"--{flag.replace('_', '-')} must not be negative")
     limits = ZipLimits(
         max_total_bytes=args.max_total_bytes,
         max_ratio=args.max_ratio,
@@ -122,6 +143,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         limits=limits,
         skip_extractors=frozenset(args.skip_extractor),
     )
+    check_options(options)
+    check_given([Path(p) for p in args.paths])
+    signer = _signer(args)
     with _open(args) as case:
         started = time.monotonic()
         summary = ingest_paths(
@@ -148,7 +172,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         if sys.stderr.isatty():
             sys.stderr.write("\n")
         for w in summary.warnings:
-            print(f"warning: {w}", file=sys.stderr)
+            print(f"warning: {shown(w)}", file=sys.stderr)
         verb = "resumed and completed" if summary.resumed else "completed"
         print(
             f"ingest {verb}: {summary.items} items ({summary.members} from archives), "
@@ -165,7 +189,8 @@ def cmd_items(args: argparse.Namespace) -> int:
         else:
             for r in rows:
                 flag = f"  [{len(r['warnings'])} warnings]" if r["warnings"] else ""
-                print(f"{r['sha256'][:16]}  {r['size']:>12,}  {r['mime']:<28} {r['path']}{flag}")
+                mime, path = shown(r["mime"]), shown(r["path"])
+                print(f"{r['sha256'][:16]}  {r['size']:>12,}  {mime:<28} {path}{flag}")
     return 0
 
 
@@ -176,8 +201,9 @@ def cmd_messages(args: argparse.Namespace) -> int:
             _json_array(rows, sys.stdout)
         else:
             for m in rows:
-                who = m["sender"]["identifier"] or "-"
-                print(f"{m['sent_at_utc'] or '?':<25} {m['platform']:<10} {who:<24} {m['text']}")
+                who = shown(m["sender"]["identifier"] or "-")
+                at, platform = m["sent_at_utc"] or "?", shown(m["platform"])
+                print(f"{at:<25} {platform:<10} {who:<24} {shown(m['text'])}")
     return 0
 
 
@@ -200,8 +226,8 @@ def cmd_accounts(args: argparse.Namespace) -> int:
             _json_array(rows, sys.stdout)
         else:
             for a in rows:
-                names = ", ".join(a["display_names"]) or "-"
-                print(f"{a['id']:<40} {names:<30} {a['messages']:>6} messages")
+                names = shown(", ".join(a["display_names"]) or "-")
+                print(f"{shown(a['id']):<40} {names:<30} {a['messages']:>6} messages")
     return 0
 
 
@@ -212,7 +238,8 @@ def cmd_ledger(args: argparse.Namespace) -> int:
             _json_array(entries, sys.stdout)
         else:
             for e in entries:
-                print(f"{e['seq']:>6}  {e['at']}  {e['actor']}  {e['action']:<16} {e['subject']}")
+                action, subject = shown(e["action"]), shown(e["subject"])
+                print(f"{e['seq']:>6}  {e['at']}  {e['actor']}  {action:<16} {subject}")
     return 0
 
 
@@ -241,7 +268,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             f"({c['blob_bytes']:,} bytes re-hashed)"
         )
         for f in report.failures:
-            print(f"FAILED {f.kind}: {f.subject}: {f.message}", file=sys.stderr)
+            print(f"FAILED {f.kind}: {shown(f.subject)}: {shown(f.message)}", file=sys.stderr)
         for note in report.notes:
             print(f"NOTE {note}", file=sys.stderr)
         if not_recorded:
@@ -405,7 +432,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except EvidenceError as exc:
-        print(f"ews: error: {exc}", file=sys.stderr)
+        print(f"ews: error: {shown(exc)}", file=sys.stderr)
+        return 1
+    except (sa.exc.DatabaseError, sqlite3.DatabaseError) as exc:
+        # A damaged database file (a corrupt page) or a server refusing: one line, no trace.
+        print(f"ews: error: {unexpected_error_line(exc)}", file=sys.stderr)
         return 1
     except (KeyboardInterrupt, IngestCancelled):
         print(
@@ -416,6 +447,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as exc:  # never a traceback for the examiner (EWS_DEBUG=1 shows one)
+        if os.environ.get("EWS_DEBUG"):
+            raise
+        print(f"ews: error: {unexpected_error_line(exc)}", file=sys.stderr)
         return 1
 
 

@@ -26,7 +26,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from chain_of_custody import db, witness
-from chain_of_custody.acquire import Acquisition, SourceFile, mime_of
+from chain_of_custody.acquire import (
+    Acquisition,
+    FileTimes,
+    SourceFile,
+    _ns_to_rfc3339,
+    file_kind,
+    fs_bytes_hex,
+    fs_display,
+    mime_of,
+)
 from chain_of_custody.canonical import canonical_bytes, format_time, utc_now
 from chain_of_custody.case import T_ITEM, Case, ItemWarningNote
 from chain_of_custody.containers import (
@@ -41,9 +50,10 @@ from chain_of_custody.containers import (
 )
 from chain_of_custody.errors import AcquisitionError
 from chain_of_custody.keys import Signer
-from chain_of_custody.ledger import NewEntry
+from chain_of_custody.ledger import NewEntry, parse_data
 from chain_of_custody.models import IngestRun
 from chain_of_custody.store import BlobStore, StagedBlob
+from extractors.timeutil import zone
 from workstation.extraction import extract_run_items
 from workstation.run_lock import run_lease
 
@@ -56,6 +66,7 @@ STAGE_WINDOW = 16  # staged but not yet recorded, at most
 #: most one chunk of the member in memory until it is written).
 MEMBER_WINDOW = 32
 _ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
+SYMLINK_MIME = "inode/symlink"  # libmagic's name for a link
 
 
 class IngestCancelled(Exception):
@@ -117,26 +128,83 @@ def run_params(sources: Sequence[_Source], options: IngestOptions) -> tuple[dict
 
 @dataclass(frozen=True)
 class _Source:
-    path: Path  # absolute, as given (not symlink-resolved)
-    display: str
+    path: Path  # absolute, as given (not symlink-resolved); may hold undecodable bytes
+    display: str  # the path as valid text (fs_display): recorded, shown, the run's key
+    link: bool = False  # a symbolic link given by the examiner: recorded as itself
+
+
+def check_options(options: IngestOptions) -> None:
+    """Refuse a time zone that is not an IANA zone, or a negative limit, before anything.
+
+    Raises:
+        AcquisitionError: naming the option.
+    """
+    try:
+        zone(options.tz)
+    except ValueError as exc:
+        raise AcquisitionError(f"{exc} (give an IANA zone such as Europe/London)") from None
+    for name, value in sorted(options.limits.__dict__.items()):
+        if isinstance(value, int) and value < 0:
+            raise AcquisitionError(f"limit {name} must not be negative (got {value})")
+    if options.limits.max_ratio < 1:
+        raise AcquisitionError(
+            f"limit max_ratio must be at least 1 (got {options.limits.max_ratio})"
+        )
+    if options.batch_items < 1 or options.batch_bytes < 1:
+        raise AcquisitionError("batch limits must be positive")
+
+
+def check_given(paths: Sequence[Path]) -> None:
+    """Refuse a missing path, or a FIFO, socket or device, without opening anything.
+
+    Raises:
+        AcquisitionError: one line naming the path and what it is.
+    """
+    for given in paths:
+        try:
+            mode = os.lstat(given).st_mode
+        except FileNotFoundError:
+            raise AcquisitionError(f"{fs_display(str(given))}: no such file or folder") from None
+        except OSError as exc:
+            raise AcquisitionError(
+                f"{fs_display(str(given))}: cannot examine: {exc.strerror}"
+            ) from exc
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
+            shown = fs_display(os.path.abspath(given))
+            raise AcquisitionError(
+                f"{shown}: {file_kind(mode)}, not a file or folder; nothing acquired"
+            )
 
 
 def collect_sources(paths: Sequence[Path]) -> tuple[list[_Source], list[str]]:
-    """Expand folders (sorted, symlinks not followed) and check every path exists.
+    """Expand folders (sorted, symlinks not followed) and check every path.
+
+    Only regular files, folders and symbolic links are taken. A symbolic link given directly
+    is recorded as a link (its target, not followed: a forensic copy records what it finds;
+    the examiner gives the target too to acquire it). Inside a folder, links and special
+    files are skipped with a warning. Nothing given is ever opened before it is checked, so
+    a FIFO never blocks the ingest.
 
     Raises:
-        AcquisitionError: for a path that does not exist (nothing is acquired then).
+        AcquisitionError: for a path that does not exist, or is a FIFO, socket or device
+            (nothing is acquired then).
     """
+    check_given(paths)
     sources: list[_Source] = []
     warnings: list[str] = []
     for given in paths:
         absolute = Path(os.path.abspath(given))
-        if not os.path.lexists(absolute):
-            raise AcquisitionError(f"{given}: no such file or folder")
-        if absolute.is_dir():
+        shown = fs_display(str(absolute))
+        try:
+            mode = os.lstat(absolute).st_mode
+        except OSError as exc:
+            raise AcquisitionError(f"{shown}: cannot examine: {exc.strerror}") from exc
+        if stat.S_ISLNK(mode):
+            sources.append(_Source(absolute, shown, link=True))
+        elif stat.S_ISDIR(mode):
             for root, dirs, files in os.walk(absolute, followlinks=False, onerror=_walk_error):
                 for name in [d for d in dirs if os.path.islink(os.path.join(root, d))]:
-                    link = Path(root) / name
+                    link = fs_display(os.path.join(root, name))
                     warnings.append(
                         f"{link}: symbolic link inside a folder, not followed (to a folder)"
                     )
@@ -147,19 +215,23 @@ def collect_sources(paths: Sequence[Path]) -> tuple[list[_Source], list[str]]:
                     mode = os.lstat(path).st_mode
                     if not stat.S_ISREG(mode):
                         kind = "symbolic link" if stat.S_ISLNK(mode) else "special file"
-                        warnings.append(f"{path}: {kind} inside a folder, not followed")
+                        where = fs_display(str(path))
+                        warnings.append(f"{where}: {kind} inside a folder, not followed")
                         continue
-                    sources.append(_Source(path, str(path)))
+                    sources.append(_Source(path, fs_display(str(path))))
+        elif stat.S_ISREG(mode):
+            sources.append(_Source(absolute, shown))
         else:
-            if not absolute.exists():
-                raise AcquisitionError(f"{given}: broken symbolic link")
-            sources.append(_Source(absolute, str(absolute)))
+            raise AcquisitionError(
+                f"{shown}: {file_kind(mode)}, not a file or folder; nothing acquired"
+            )
     return sources, warnings
 
 
 def _walk_error(exc: OSError) -> None:
     # os.walk skips unreadable folders silently by default; evidence must not go missing.
-    raise AcquisitionError(f"{exc.filename}: cannot read folder: {exc.strerror}") from exc
+    where = fs_display(os.fsdecode(exc.filename or ""))
+    raise AcquisitionError(f"{where}: cannot read folder: {exc.strerror}") from exc
 
 
 class _Batch:
@@ -365,6 +437,8 @@ class Ingest:
 
     def prepare_file(self, run_id: str, source: _Source) -> Acquisition:
         """Read, hash and stage one file (safe on a worker thread: touches no batch state)."""
+        if source.link:
+            return self.prepare_link(run_id, source)
         src = SourceFile(source.path)
         times = src.times
         # Not fsynced one by one: flush() syncs the file system once before the commit.
@@ -372,12 +446,40 @@ class Ingest:
         return Acquisition(
             staged=staged,
             mime=mime_of(staged.head),
-            name=source.path.name,
+            name=fs_display(source.path.name),
             path=source.display,
             source=self.options.source,
             reason=self.options.reason,
             run_id=run_id,
             times=times,
+            name_bytes_hex=fs_bytes_hex(source.path.name),
+            path_bytes_hex=fs_bytes_hex(str(source.path)),
+        )
+
+    def prepare_link(self, run_id: str, source: _Source) -> Acquisition:
+        """A symbolic link as itself: its bytes are its target's path, not followed."""
+        try:
+            st = os.lstat(source.path)
+            target = os.readlink(source.path)
+        except OSError as exc:
+            raise AcquisitionError(f"{source.display}: cannot read link: {exc.strerror}") from exc
+        staged = self.case.store.stage(iter([os.fsencode(target)]), durable=False)
+        return Acquisition(
+            staged=staged,
+            mime=SYMLINK_MIME,
+            name=fs_display(source.path.name),
+            path=source.display,
+            source=self.options.source,
+            reason=self.options.reason,
+            run_id=run_id,
+            times=FileTimes(
+                _ns_to_rfc3339(st.st_mtime_ns),
+                _ns_to_rfc3339(st.st_ctime_ns),
+                _ns_to_rfc3339(st.st_atime_ns),
+            ),
+            name_bytes_hex=fs_bytes_hex(source.path.name),
+            path_bytes_hex=fs_bytes_hex(str(source.path)),
+            link_target=fs_display(target),
         )
 
     def _bytes_read(self, n: int) -> None:
@@ -641,10 +743,10 @@ def _walked_archives(case: Case, run_id: str) -> _ResumeState:
     walked, members = state.walked, state.members_done
     with db.read_connection(case.engine) as conn:
         for e in conn.execute(
-            sa.text("SELECT data FROM ledger_entry WHERE case_id = :c AND action = :a"),
+            sa.text("SELECT seq, data FROM ledger_entry WHERE case_id = :c AND action = :a"),
             {"c": case.case_id, "a": T_LEDGER_ACTION},
         ):
-            walked.add(str(json.loads(e.data).get("item_id")))
+            walked.add(str(parse_data(e.seq, e.data).get("item_id")))
         for r in conn.execute(
             sa.select(
                 T_ITEM.c.id,
@@ -661,10 +763,12 @@ def _walked_archives(case: Case, run_id: str) -> _ResumeState:
             members.setdefault(r.parent_id, set()).add(int(r.member_index))
             state.children[(r.parent_id, int(r.member_index))] = _Recorded(r.id, r.sha256, r.path)
         for r in conn.execute(
-            sa.text("SELECT data FROM ledger_entry WHERE case_id = :c AND action = 'item.warning'"),
+            sa.text(
+                "SELECT seq, data FROM ledger_entry WHERE case_id = :c AND action = 'item.warning'"
+            ),
             {"c": case.case_id},
         ):
-            d = json.loads(r.data)
+            d = parse_data(r.seq, r.data)
             if "member_index" in d:
                 members.setdefault(str(d["item_id"]), set()).add(int(d["member_index"]))
     return state
@@ -698,9 +802,10 @@ def _ingest_paths(
     cancelled: Callable[[], bool] | None,
 ) -> IngestSummary:
     options = options or IngestOptions()
+    check_options(options)
     sources, folder_warnings = collect_sources(paths)
     job = Ingest(case, signer, options, progress, cancelled)
-    job.bytes_total = sum(os.stat(s.path).st_size for s in sources)
+    job.bytes_total = sum(os.lstat(s.path).st_size for s in sources)
     _, params_hash = run_params(sources, options)
     with run_lease(case.folder, case.case_id, case.engine, params_hash):
         return _run(case, signer, job, sources, folder_warnings)
@@ -731,6 +836,14 @@ def _run(
                 continue
             job.add(acq)
             job.report(source.display)
+            if acq.link_target is not None:
+                job._warn(
+                    acq.item_id,
+                    acq.staged.sha256,
+                    f"{source.display}: symbolic link to {acq.link_target}; the link is "
+                    "recorded, its target is not followed (give the target to acquire it)",
+                )
+                continue
             if looks_like_zip(acq.mime, acq.staged.head):
                 job.walk_archive(run_id, acq.item_id, acq.staged.sha256, source.display, 0, set())
         job.flush()

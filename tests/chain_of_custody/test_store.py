@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from chain_of_custody.errors import StoreError
 from chain_of_custody.store import CHUNK, BlobStore, StagedBlob
 
 
@@ -245,12 +244,20 @@ def test_recover_of_a_recorded_blob_already_in_the_store_drops_the_copy(store: B
     assert files_under(store.root) == [store.blob_path(sha(data))]
 
 
-def test_recover_refuses_a_pending_copy_that_does_not_match_its_name(store: BlobStore) -> None:
+def test_recover_sets_aside_a_pending_copy_that_does_not_match_its_name(
+    store: BlobStore,
+) -> None:
+    """Never placed under the claimed name; moved aside with a warning, so the case still
+    opens (issue 12: a garbage file in store/pending must not lock the examiner out)."""
     claimed = sha(b"what the name claims")
     pending_copy(store, b"something else entirely", name=f"{claimed}.{uuid.uuid4().hex}")
-    with pytest.raises(StoreError, match=rf"does not match its hash {claimed}"):
-        store.recover(lambda _h: True)
+    report = store.recover(lambda _h: True)
     assert not store.has(claimed)
+    assert list(store.pending.iterdir()) == []
+    (warning,) = report.set_aside
+    assert f"does not match its hash {claimed}" in warning
+    (aside,) = (store.root / "set-aside").iterdir()
+    assert aside.read_bytes() == b"something else entirely"
 
 
 def test_recover_with_nothing_pending(store: BlobStore) -> None:

@@ -647,6 +647,7 @@ def test_ingest_stores_repaired_text_on_every_backend(
     assert [w.split(": ", 1)[1] for w in item["warnings"]] == [
         "<sms>: bytes invalid in the file's encoding in ['body'], shown as U+FFFD",
         "<sms>: characters XML forbids removed from ['address']",
+        "<sms>: NUL bytes in ['body'] removed; raw_text keeps them as \\x00",  # issue 12
     ]
 
 
