@@ -89,9 +89,10 @@ def test_second_examiner_joins_only_when_an_examiner_adds_them(
     assert case.ledger_size() == before and second_signer.key_id not in case.examiners()
     add_examiner(case, signer, second_signer.identity)
     case.record(second_signer, [NewEntry("scope.set", "s", {"by": "RP"})])
-    actions = [(e.action, e.actor, e.subject) for e in case.ledger_entries()][-2:]
+    actions = [(e.action, e.actor, e.subject) for e in case.ledger_entries()][-3:]
     assert actions == [
         ("examiner.added", signer.key_id, second_signer.key_id),
+        ("checkpoint", signer.key_id, ledger.origin_of(case.case_id)),  # witnessed
         ("scope.set", second_signer.key_id, "s"),
     ]
     assert second_signer.key_id in case.examiners()

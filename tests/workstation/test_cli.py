@@ -120,23 +120,26 @@ def test_ingest_items_ledger_verify_json(
     assert actions == [
         "case.created",
         "examiner.added",
+        "checkpoint",  # each command ends with one, witnessed outside the case
         "ingest.started",
         "item.acquired",
         "item.acquired",
         "item.extracted",  # the PNG, by image_meta
         "ingest.completed",
+        "checkpoint",
     ]
-    assert ledger[5]["data"]["extractor"] == "image_meta@1.1"
+    assert ledger[6]["data"]["extractor"] == "image_meta@1.1"
     assert items[1]["extractors"] == ["image_meta@1.1"]
-    acquired = ledger[3]["data"]
+    acquired = ledger[4]["data"]
     assert acquired["reason"] == "harassment report" and acquired["sha256"] == items[0]["sha256"]
 
     code, out, _ = run(capsys, "verify", str(case_dir), "--json")
     report = json.loads(out)
     assert code == 0 and report["ok"] is True and report["recorded"] is True
     assert report["checked"]["blobs"] == 2 and report["failures"] == []
+    assert report["checked"]["witnessed_checkpoints"] == 2  # init's and the ingest's
     code, out, _ = run(capsys, "ledger", str(case_dir), "--json")
-    assert json.loads(out)[-1]["action"] == "verify.run"
+    assert [e["action"] for e in json.loads(out)][-2:] == ["verify.run", "checkpoint"]
 
 
 def test_same_bytes_twice_one_blob_two_acquisitions(

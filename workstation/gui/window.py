@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from chain_of_custody import keys
+from chain_of_custody import keys, witness
 from chain_of_custody.case import Case
 from chain_of_custody.errors import ExaminerKeyError
 from chain_of_custody.keys import Signer
@@ -175,7 +175,8 @@ class MainWindow(QMainWindow):
             self.lane.submit(
                 Job(
                     "record error",
-                    lambda: case.record(
+                    lambda: witness.witnessed(Case.record)(  # then a checkpoint
+                        case,
                         signer,
                         [
                             NewEntry(

@@ -77,7 +77,7 @@ def test_fill_the_form_record_it_and_read_it_back(qtbot: QtBot, window: MainWind
     assert "not yet recorded" in window.exhibits.details_state.text()
     window.exhibits.save_details_button.click()
     idle(qtbot, window)
-    assert actions(window)[-1] == "details.set"
+    assert actions(window)[-2:] == ["details.set", "checkpoint"]  # witnessed
     assert "recorded" in window.exhibits.details_state.text()
     assert window.case is not None
     assert current_document(window.case) == {

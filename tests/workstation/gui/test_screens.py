@@ -43,7 +43,7 @@ def test_confirm_a_suggested_link_label_the_group_and_see_its_timeline(
     links.note.setText("same phone number in both exports")
     links.confirm_button.click()
     idle(qtbot, window)
-    assert actions(window)[-1] == "alias.confirmed"
+    assert actions(window)[-2:] == ["alias.confirmed", "checkpoint"]  # witnessed
     assert "confirmed" in links.outcome.text()
     assert links.select(chosen.a, chosen.b)
     current = links.current()
@@ -57,7 +57,7 @@ def test_confirm_a_suggested_link_label_the_group_and_see_its_timeline(
     groups.label.setText("Suspect A")
     groups.label_button.click()
     idle(qtbot, window)
-    assert actions(window)[-1] == "alias.labelled"
+    assert actions(window)[-2:] == ["alias.labelled", "checkpoint"]  # witnessed
     assert "Suspect A" in groups.outcome.text()
 
     window.nav.setCurrentRow(4)
@@ -92,7 +92,7 @@ def test_assign_an_exhibit_export_and_verify(
     screen.description.setText("the first file handed over")
     screen.assign_buttons["item"].click()
     idle(qtbot, window)
-    assert actions(window)[-1] == "exhibit.assigned"
+    assert actions(window)[-2:] == ["exhibit.assigned", "checkpoint"]  # witnessed
     assert screen.model.rowCount() == 1
     assert screen.model.data(screen.model.index(0, 0)) == "JS/1"
     assert "JS/1" in screen.assign_state.text()
