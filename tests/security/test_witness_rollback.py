@@ -284,3 +284,35 @@ def test_unit_table_witnesses_for_another_workstation(
     assert f"checkpoint size {before + 1} " in failure["subject"]
     assert "in the unit's witness table" in failure["subject"]
     assert "by Jane Smith (JS)" in failure["subject"]
+
+
+def test_interrupted_ingest_is_witnessed_when_resumed(
+    case: Case, signer: Signer, tmp_path: Path, _witness_dir: Path
+) -> None:
+    """A cancelled ingest ends with no checkpoint (nothing to witness but a run half done);
+    the same ingest resumed ends with one, and the ledger extends every witnessed head."""
+    import zipfile
+
+    from workstation.ingest import IngestCancelled, IngestOptions, ingest_paths
+
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for i in range(6):
+            z.writestr(f"chat/{i}.txt", f"message {i}\n" * 20)
+    path = _witness_dir / f"{case.case_id}.jsonl"
+    assert len(path.read_text().splitlines()) == 1
+    calls = iter(range(100))
+    with pytest.raises(IngestCancelled):
+        ingest_paths(case, signer, [archive], IngestOptions(), cancelled=lambda: next(calls) >= 2)
+    actions = [e.action for e in case.ledger_entries()]
+    assert "item.acquired" in actions and actions[-1] != "checkpoint"
+    assert len(path.read_text().splitlines()) == 1
+    assert verify_case(case).ok  # entries after the witnessed head extend it
+    summary = ingest_paths(case, signer, [archive], IngestOptions())
+    assert summary.resumed
+    actions = [e.action for e in case.ledger_entries()]
+    assert actions[-2:] == ["ingest.completed", "checkpoint"]
+    assert len(path.read_text().splitlines()) == 2
+    report = verify_case(case)
+    assert report.ok, report.failures
+    assert report.witnessed_checkpoints == 2
