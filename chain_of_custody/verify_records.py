@@ -22,6 +22,9 @@ import contextlib
 import hashlib
 import itertools
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import fields as dataclass_fields
 from json.encoder import encode_basestring
@@ -383,8 +386,19 @@ def _stored_others(reader: _Reader, case_id: str, x: Any) -> list[Stored]:
     return out
 
 
-def _message_batches(reader: _Reader, case_id: str, x: Any) -> Iterator[list[tuple[Any, ...]]]:
-    return reader.batches(_select("message_record"), (case_id, x.item_id, x.id))
+def _message_batches(
+    reader: _Reader, case_id: str, x: Any, low: int | None = None, high: int | None = None
+) -> Iterator[list[tuple[Any, ...]]]:
+    """An extraction's message rows in ordinal order (ordinals ``low`` to ``high``)."""
+    sql = _select("message_record")
+    params: tuple[Any, ...] = (case_id, x.item_id, x.id)
+    if low is not None:
+        sql = sql.replace(" ORDER BY", " AND ordinal >= ? ORDER BY")
+        params += (low,)
+    if high is not None:
+        sql = sql.replace(" ORDER BY", " AND ordinal < ? ORDER BY")
+        params += (high,)
+    return reader.batches(sql, params)
 
 
 def stored_stream(reader: _Reader, case_id: str, x: Any) -> Iterator[Stored]:
@@ -419,8 +433,22 @@ class _Outcome:
         self.problems.append((f"{table} row {row[0]} (ordinal {row[1]})", column, message))
 
 
-def _recompute(reader: _Reader, case_id: str, x: Any) -> _Outcome:
-    """The root of an extraction's stored rows and leaves, with what looked wrong."""
+#: An extraction with at least this many records has half its message rows hashed by a
+#: second process (with its own connection), where there are two cores.
+PARALLEL_MIN = 200_000
+
+
+def _parallel() -> bool:
+    return (os.cpu_count() or 1) >= 2 and os.environ.get("EWS_VERIFY_PROCESSES") != "1"
+
+
+def _recompute(reader: _Reader, case_id: str, x: Any, count: int = 0) -> _Outcome:
+    """The root of an extraction's stored rows and leaves, with what looked wrong.
+
+    ``count`` (the records the entry states) decides whether a second process hashes the
+    upper half of the message rows (``_leaf_range``); anything unusual there and this
+    process reads that half itself, the careful way.
+    """
     out = _Outcome()
     others = _stored_others(reader, case_id, x)
     nul_rows = {r[1]: r[3] for _, name, r in others if name == "record_leaf" and r[2] == "row"}
@@ -428,36 +456,141 @@ def _recompute(reader: _Reader, case_id: str, x: Any) -> _Outcome:
         others = [s for s in others if not (s[1] == "record_leaf" and s[2][2] == "row")]
         out.leaves += len(nul_rows)
     i, n = 0, len(others)
-    next_other = others[0][0] if others else None
     sha256 = hashlib.sha256
     canonical = shape("message_record").canonical
-    for batch in _message_batches(reader, case_id, x):
-        expect = out.next
-        # The common case: a run of message rows in order. Comprehensions; a batch with
-        # anything unusual (a wrong ordinal, a bad value) goes the careful way.
-        if (
-            not nul_rows
-            and (next_other is None or next_other >= expect + len(batch))
-            and [r[1] for r in batch] == list(range(expect, expect + len(batch)))
-        ):
-            try:
-                leaves = [sha256(b"\x00" + canonical(r).encode()).digest() for r in batch]
-            except (TypeError, ValueError, KeyError, AttributeError):
-                pass
-            else:
-                extend_peaks(out.peaks, leaves)
-                out.next += len(batch)
-                out.rows["message_record"] += len(batch)
-                continue
-        for row in batch:
-            while next_other is not None and next_other <= row[1]:
-                _take(out, others[i], nul_rows)
-                i += 1
-                next_other = others[i][0] if i < n else None
-            _take(out, (row[1], "message_record", row), nul_rows)
+
+    def consume(batches: Iterable[list[tuple[Any, ...]]]) -> None:
+        nonlocal i
+        for batch in batches:
+            expect = out.next
+            next_other = others[i][0] if i < n else None
+            # The common case: a run of message rows in order. Comprehensions; a batch
+            # with anything unusual (a wrong ordinal, a bad value) goes the careful way.
+            if (
+                not nul_rows
+                and (next_other is None or next_other >= expect + len(batch))
+                and [r[1] for r in batch] == list(range(expect, expect + len(batch)))
+            ):
+                try:
+                    leaves = [sha256(b"\x00" + canonical(r).encode()).digest() for r in batch]
+                except (TypeError, ValueError, KeyError, AttributeError):
+                    pass
+                else:
+                    extend_peaks(out.peaks, leaves)
+                    out.next += len(batch)
+                    out.rows["message_record"] += len(batch)
+                    continue
+            for row in batch:
+                while i < n and others[i][0] <= row[1]:
+                    _take(out, others[i], nul_rows)
+                    i += 1
+                _take(out, (row[1], "message_record", row), nul_rows)
+
+    split = count // 2
+    upper = next((s[0] for s in others if s[0] >= split), None)
+    job = None
+    if count >= PARALLEL_MIN and not nul_rows and _parallel() and (upper or count) > split > 0:
+        url = reader.conn.engine.url.render_as_string(hide_password=False)
+        try:
+            job = _LeafRange(url, case_id, x.item_id, x.id, split, upper)
+        except OSError:
+            job = None
+    if job is not None:
+        try:
+            consume(_message_batches(reader, case_id, x, None, split))
+        except BaseException:
+            job.proc.kill()
+            job.proc.wait()
+            raise
+        hashed = job.result()
+        if hashed is not None and out.next == split:
+            extend_peaks(out.peaks, [hashed[j : j + 32] for j in range(0, len(hashed), 32)])
+            out.next += len(hashed) // 32
+            out.rows["message_record"] += len(hashed) // 32
+            if upper is not None:
+                consume(_message_batches(reader, case_id, x, upper, None))
+        else:
+            consume(_message_batches(reader, case_id, x, split, None))
+    else:
+        consume(_message_batches(reader, case_id, x))
     for s in others[i:]:
         _take(out, s, nul_rows)
     return out
+
+
+class _LeafRange:
+    """A second process hashing the message rows with ordinals ``low`` to ``high``
+    (excluded; None: to the end), from its own connection. A plain ``python -c`` child, not
+    multiprocessing: nothing of the caller's main module is run again."""
+
+    def __init__(
+        self, url: str, case_id: str, item_id: str, extraction_id: str, low: int, high: int | None
+    ) -> None:
+        code = "from chain_of_custody.verify_records import _leaf_range_main; _leaf_range_main()"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", code],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        assert self.proc.stdin is not None
+        args = [url, case_id, item_id, extraction_id, low, high]
+        self.proc.stdin.write(json.dumps(args).encode("utf-8"))
+        self.proc.stdin.close()
+
+    def result(self) -> bytes | None:
+        """The joined leaf hashes, or None when the rows were not all well-formed and in
+        order (or the process failed): then the caller reads that range itself."""
+        assert self.proc.stdout is not None
+        data = self.proc.stdout.read()
+        if self.proc.wait() != 0 or data[:1] != b"1" or (len(data) - 1) % 32:
+            return None
+        return data[1:]
+
+
+def _leaf_range_main() -> None:
+    url, case_id, item_id, extraction_id, low, high = json.loads(sys.stdin.buffer.read())
+    hashed = _leaf_range(url, case_id, item_id, extraction_id, low, high)
+    sys.stdout.buffer.write(b"0" if hashed is None else b"1" + hashed)
+    sys.stdout.buffer.flush()
+
+
+def _leaf_range(
+    url: str, case_id: str, item_id: str, extraction_id: str, low: int, high: int | None
+) -> bytes | None:
+    """The leaf hashes (joined) of the message rows with ordinals ``low`` to ``high``, or
+    None if they are not exactly one well-formed row per ordinal, all there."""
+    from chain_of_custody import db
+
+    engine = db.make_engine(url)
+    try:
+        with db.read_connection(engine) as conn:
+            reader = _Reader(conn)
+            sha256 = hashlib.sha256
+            canonical = shape("message_record").canonical
+            out: list[bytes] = []
+            expect = low
+            ids = _Ids(case_id, item_id, extraction_id)
+            for batch in _message_batches(reader, case_id, ids, low, high):
+                if [r[1] for r in batch] != list(range(expect, expect + len(batch))):
+                    return None
+                try:
+                    out += [sha256(b"\x00" + canonical(r).encode()).digest() for r in batch]
+                except (TypeError, ValueError, KeyError, AttributeError):
+                    return None
+                expect += len(batch)
+            if high is not None and expect != high:
+                return None
+            return b"".join(out)
+    finally:
+        engine.dispose()
+
+
+class _Ids:
+    """An extraction's ids, as ``_message_batches`` reads them from an extraction row."""
+
+    def __init__(self, case_id: str, item_id: str, extraction_id: str) -> None:
+        self.case_id, self.item_id, self.id = case_id, item_id, extraction_id
 
 
 def extend_peaks(peaks: merkle.MerklePeaks, leaves: list[bytes]) -> None:
@@ -570,7 +703,7 @@ def verify_records(conn: sa.Connection, case: Case, report: VerifyReport) -> Non
             continue
         matched.add(entry.seq)
         _check_extraction_row(x, entry, report)
-        out = _recompute(reader, case.case_id, x)
+        out = _recompute(reader, case.case_id, x, int(entry.data.get("records") or 0))
         for name, n in out.rows.items():
             seen[name] += n
         seen["record_leaf"] += out.leaves

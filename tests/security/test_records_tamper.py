@@ -429,3 +429,26 @@ def test_a_case_from_before_the_migration_verifies(
     assert len(located) == 1  # the notes extraction, whose warning leaf was not stored
     _sql(small, "UPDATE message_record SET text = 'forged' WHERE text = 'bye'")
     assert any("text: row says 'forged'" in f for f in _record_failures(small))
+
+
+def test_a_second_process_hashes_half_of_a_big_extraction(
+    small: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(vr, "PARALLEL_MIN", 2)  # every extraction counts as big
+    monkeypatch.delenv("EWS_VERIFY_PROCESSES", raising=False)
+    results: list[bytes | None] = []
+
+    class Spy(vr._LeafRange):
+        def result(self) -> bytes | None:
+            results.append(super().result())
+            return results[-1]
+
+    monkeypatch.setattr(vr, "_LeafRange", Spy)
+    monkeypatch.setattr(vr, "_locate", lambda *a: "re-extraction not expected")
+    assert _record_failures(small) == []
+    assert results and all(r is not None and len(r) % 32 == 0 for r in results), results
+    # A change in the upper half: that half is read again here, the careful way.
+    monkeypatch.undo()
+    monkeypatch.setattr(vr, "PARALLEL_MIN", 2)
+    _sql(small, "UPDATE message_record SET text = 'forged' WHERE text = 'See you at 6'")
+    assert any("text: row says 'forged'" in f for f in _record_failures(small))
