@@ -71,7 +71,7 @@ def _progress_printer(stream: TextIO) -> Callable[[Progress], None] | None:
     def show(p: Progress) -> None:
         now = time.monotonic()
         if p.message == "warning":
-            stream.write(f"\rwarning: {p.current}\n")
+            stream.write(f"\rwarning: {shown(p.current)}\n")
             return
         if now - last[0] < 0.2:
             return

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from workstation import aliases, timeline
 from workstation.cli import CaseCommand, SubParsers, UsageError, _open, _signer
+from workstation.textsafe import shown
 
 _USAGE = (
     "usage: ews aliases CASE_DIR [--json] | confirm A B [--note N] | reject A B [--note N] "
@@ -27,7 +28,7 @@ def cmd_aliases(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(s.as_json(), indent=2, ensure_ascii=False))
         else:
-            print(f"{s.a} ~ {s.b}: {s.status} (ledger entry {s.ledger_seq})")
+            print(shown(f"{s.a} ~ {s.b}: {s.status} (ledger entry {s.ledger_seq})"))
         return 0
     if verb == "label" and len(rest) == 2:
         with _open(args) as case:
@@ -35,7 +36,7 @@ def cmd_aliases(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(g.as_json(), indent=2, ensure_ascii=False))
         else:
-            print(f"group {g.id} labelled {g.label!r}: {', '.join(g.accounts)}")
+            print(shown(f"group {g.id} labelled {g.label!r}: {', '.join(g.accounts)}"))
         return 0
     raise UsageError(_USAGE)
 
@@ -47,13 +48,13 @@ def _list(args: argparse.Namespace) -> int:
         print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
         return 0
     for g in report.groups:
-        print(f"group {g.id} {g.label or '(no label)'}: {', '.join(g.accounts)}")
+        print(shown(f"group {g.id} {g.label or '(no label)'}: {', '.join(g.accounts)}"))
     for s in report.suggestions:
-        print(f"{s.score:.2f} {s.strength:<6} {s.status:<9} {s.a} ~ {s.b}")
+        print(shown(f"{s.score:.2f} {s.strength:<6} {s.status:<9} {s.a} ~ {s.b}"))
         for r in s.reasons:
-            print(f"      {r.signal} ({r.weight:.2f}): {r.text}")
+            print(shown(f"      {r.signal} ({r.weight:.2f}): {r.text}"))
     for note in report.notes:
-        print(f"note: {note}")
+        print(f"note: {shown(note)}")
     return 0
 
 
@@ -71,8 +72,10 @@ def cmd_timeline(args: argparse.Namespace) -> int:
         c = g["counts"]
         span = f"{g['first_contact']} to {g['last_contact']}"
         print(
-            f"{g['id']} {g['label'] or '(no label)'}: {c['messages']} messages, "
-            f"{c['calls']} calls, {span}; {len(g['threats'])} threats"
+            shown(
+                f"{g['id']} {g['label'] or '(no label)'}: {c['messages']} messages, "
+                f"{c['calls']} calls, {span}; {len(g['threats'])} threats"
+            )
         )
         print(f"    {g['trend']['text']}")
     return 0

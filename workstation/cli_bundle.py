@@ -15,6 +15,7 @@ from exports.details import current_document, load_details_file, set_details
 from exports.exhibits import KINDS, ExhibitKind, assign_exhibit, list_exhibits
 from workstation.cli import CaseCommand, SubParsers, UsageError, _open, _signer
 from workstation.export import FILE_TYPES, export_case
+from workstation.textsafe import shown
 
 
 def cmd_exhibits(args: argparse.Namespace) -> int:
@@ -38,7 +39,9 @@ def cmd_exhibits(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(ex.as_json(), indent=2, ensure_ascii=False))
         else:
-            print(f"exhibit {ex.ref} assigned: {ex.description} (ledger entry {ex.ledger_seq})")
+            print(
+                shown(f"exhibit {ex.ref} assigned: {ex.description} (ledger entry {ex.ledger_seq})")
+            )
         return 0
     with _open(args) as case:
         exhibits = list_exhibits(case)
@@ -48,7 +51,7 @@ def cmd_exhibits(args: argparse.Namespace) -> int:
         for e in exhibits:
             n, noun = (len(e.thread_ids), "thread") if e.thread_ids else (len(e.items), "item")
             what = f"{n} {noun}(s)"
-            print(f"{e.ref:<8} {e.kind:<9} {what:<12} {e.description}")
+            print(shown(f"{e.ref:<8} {e.kind:<9} {what:<12} {e.description}"))
     return 0
 
 
