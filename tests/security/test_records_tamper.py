@@ -452,3 +452,11 @@ def test_a_second_process_hashes_half_of_a_big_extraction(
     monkeypatch.setattr(vr, "PARALLEL_MIN", 2)
     _sql(small, "UPDATE message_record SET text = 'forged' WHERE text = 'See you at 6'")
     assert any("text: row says 'forged'" in f for f in _record_failures(small))
+
+
+def test_an_ordinal_stored_as_text_fails_without_a_crash(small: Case) -> None:
+    if small.engine.dialect.name != "sqlite":
+        pytest.skip("only SQLite keeps text in an INTEGER column")
+    _sql(small, "UPDATE message_record SET ordinal = 'two' WHERE text = 'See you at 6'")
+    failures = _record_failures(small)
+    assert any("message_record" in f or "cannot be checked" in f for f in failures), failures
