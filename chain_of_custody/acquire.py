@@ -73,6 +73,19 @@ def file_kind(mode: int) -> str:
     return "not a regular file"
 
 
+def special_file_refusal(path: str | os.PathLike[str]) -> str | None:
+    """Why a path given for acquisition is refused when it is a FIFO, socket or device
+    (checked with ``lstat``, never opened: opening a FIFO blocks), else None."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return None  # missing or unreadable: reported where it is acquired
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode):
+        return None
+    shown = fs_display(os.path.abspath(path))
+    return f"{shown}: {file_kind(mode)}, not a file or folder; nothing acquired"
+
+
 def _ns_to_rfc3339(ns: int) -> str:
     seconds, rest = divmod(ns, 1_000_000_000)
     return format_time(datetime.fromtimestamp(seconds, UTC).replace(microsecond=rest // 1000))

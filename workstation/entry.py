@@ -22,9 +22,51 @@ def main(argv: Sequence[str] | None = None) -> int:
             prog="ews verify-bundle", description=verify_bundle.DESCRIPTION
         )
         return verify_bundle.run(verify_bundle.configure(parser).parse_args(args[1:]))
+    if args[:1] == ["ingest"] and (refused := _special_file_given(args)):
+        print(f"ews: error: {refused}", file=sys.stderr)  # before the CLI's ~1 s of imports
+        return 1
     from workstation.cli import main as cli_main
 
     return cli_main(args)
+
+
+#: ``ews ingest`` options that take a value (the rest of the words are CASE_DIR and PATHs).
+_INGEST_VALUE_OPTIONS = frozenset(
+    {
+        "--db",
+        "--source",
+        "--reason",
+        "--tz",
+        "--examiner",
+        "--max-total-bytes",
+        "--max-ratio",
+        "--max-members",
+        "--max-depth",
+        "--skip-extractor",
+    }
+)
+
+
+def _special_file_given(args: list[str]) -> str | None:
+    """The refusal for a FIFO, socket or device among ``ews ingest``'s paths, found at once.
+
+    The full parser in workstation.cli refuses the same later; this only answers sooner.
+    """
+    from chain_of_custody.acquire import special_file_refusal
+
+    words, skip = [], False
+    for a in args[1:]:
+        if skip:
+            skip = False
+        elif a.startswith("-"):
+            skip = a in _INGEST_VALUE_OPTIONS
+        else:
+            words.append(a)
+    for path in words[1:]:
+        refusal = special_file_refusal(path)
+        if refusal is not None:
+            return refusal
+    return None
 
 
 if __name__ == "__main__":

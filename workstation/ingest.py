@@ -35,6 +35,7 @@ from chain_of_custody.acquire import (
     fs_bytes_hex,
     fs_display,
     mime_of,
+    special_file_refusal,
 )
 from chain_of_custody.canonical import canonical_bytes, format_time, utc_now
 from chain_of_custody.case import T_ITEM, Case, ItemWarningNote
@@ -162,18 +163,16 @@ def check_given(paths: Sequence[Path]) -> None:
     """
     for given in paths:
         try:
-            mode = os.lstat(given).st_mode
+            os.lstat(given)
         except FileNotFoundError:
             raise AcquisitionError(f"{fs_display(str(given))}: no such file or folder") from None
         except OSError as exc:
             raise AcquisitionError(
                 f"{fs_display(str(given))}: cannot examine: {exc.strerror}"
             ) from exc
-        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
-            shown = fs_display(os.path.abspath(given))
-            raise AcquisitionError(
-                f"{shown}: {file_kind(mode)}, not a file or folder; nothing acquired"
-            )
+        refusal = special_file_refusal(given)
+        if refusal is not None:
+            raise AcquisitionError(refusal)
 
 
 def collect_sources(paths: Sequence[Path]) -> tuple[list[_Source], list[str]]:

@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import os
+import resource
 import socket
 import struct
 import subprocess
@@ -127,9 +128,26 @@ def test_fifo_socket_and_device_given_are_refused_at_once(
             r = ews("ingest", case.folder, path)
             line = one_line_error(r)
             assert kind in line and str(path) in line
+            # And ``ews`` itself before even importing the CLI: well under a second of CPU
+            # (wall time would measure the machine's load).
+            cpu = _children_cpu()
+            started = time.monotonic()
+            r = subprocess.run(
+                [sys.executable, "-m", "workstation.entry", "ingest", str(case.folder), str(path)],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+            assert _children_cpu() - cpu < 1.0 and time.monotonic() - started < 30
+            assert one_line_error(r) == line
     finally:
         server.close()
     assert len(entries(case)) == before  # nothing acquired, no run started
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def test_special_files_inside_a_folder_are_skipped_with_a_warning(
