@@ -253,6 +253,8 @@ class MainWindow(QMainWindow):
         self.ledger.load(case, self.tz)
         self._load_screens()
         self._update_badge()
+        if case.warnings:  # e.g. files in store/pending/ set aside while opening (issue 12)
+            self.statusBar().showMessage("; ".join(case.warnings), 60_000)
         self.nav.setCurrentRow(2)
 
     def _need_signer(self) -> Signer | None:
