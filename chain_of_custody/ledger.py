@@ -302,8 +302,12 @@ def add_checkpoint(
     case_id: str,
     candidate: SignedCheckpoint,
     tree: merkle.MerkleTree,
+    timestamp: tuple[bytes, str] | None = None,
 ) -> None:
     """Store a checkpoint after proving it consistent with every earlier one.
+
+    ``timestamp``: an RFC 3161 token over it and the authority's URL (chain_of_custody/
+    timestamp.py), kept in the row.
 
     Raises:
         CheckpointConflict: if it contradicts an earlier checkpoint or the ledger itself.
@@ -324,6 +328,8 @@ def add_checkpoint(
             "at": candidate.at,
             "key_id": candidate.key_id,
             "signature": candidate.signature,
+            "timestamp_token": timestamp[0] if timestamp else None,
+            "timestamp_authority": timestamp[1] if timestamp else None,
         },
     )
 

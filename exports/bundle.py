@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chain_of_custody import db, ledger
+from chain_of_custody import db, ledger, timestamp
 from chain_of_custody.canonical import canonical_bytes
 from chain_of_custody.case import Case
 from chain_of_custody.errors import EvidenceError, StoreError
@@ -169,6 +169,12 @@ def _ledger_files(stage: _Staging, g: Gathered) -> None:
     stage.put(
         LAYOUT["checkpoint_json"], _json_bytes(g.checkpoint.as_json()), "Signed ledger checkpoint"
     )
+    if g.timestamp is not None:
+        stage.put(
+            LAYOUT["timestamp_tsr"],
+            g.timestamp,
+            f"RFC 3161 timestamp of the checkpoint, from {g.timestamp_authority}",
+        )
     stage.put(LAYOUT["proofs_json"], _json_bytes(g.proofs.inclusion), "Inclusion proofs")
     stage.put(LAYOUT["consistency_json"], _json_bytes(g.proofs.consistency), "Consistency proofs")
 
@@ -209,6 +215,7 @@ def _manifest(
                 "public_key": signer.identity.public_key,
             },
             "checkpoint": g.checkpoint.as_json(),
+            "timestamp": _timestamp_note(g),
             "files": files,
         }
     )
@@ -289,17 +296,31 @@ def write_bundle(
     )
 
 
+def _timestamp_note(g: Gathered) -> dict[str, Any]:
+    """The manifest's word on the checkpoint's RFC 3161 timestamp: where it is, or why none."""
+    if g.timestamp is None:
+        return {"authority": None, "file": None, "note": timestamp.OFFLINE_NOTE}
+    return {"authority": g.timestamp_authority, "file": LAYOUT["timestamp_tsr"], "note": ""}
+
+
 def record_export(
-    case: Case, signer: Signer, cp: SignedCheckpoint, result: BundleResult, file_type: str
+    case: Case,
+    signer: Signer,
+    cp: SignedCheckpoint,
+    result: BundleResult,
+    file_type: str,
+    stamp: tuple[bytes, str] | None = None,
 ) -> int:
-    """Store the bundle's checkpoint and an ``export.created`` entry; returns its seq.
+    """Store the bundle's checkpoint (with its RFC 3161 ``stamp``: token, authority) and an
+    ``export.created`` entry; returns its seq.
 
     Raises:
         CheckpointConflict: if the checkpoint contradicts the ledger (it cannot, unless the
             ledger was altered while exporting).
     """
     with db.write_transaction(case.engine, case.case_id) as conn:
-        ledger.add_checkpoint(conn, case.case_id, cp, ledger.tree_of(conn, case.case_id))
+        tree = ledger.tree_of(conn, case.case_id)
+        ledger.add_checkpoint(conn, case.case_id, cp, tree, stamp)
         made = ledger.append_entries(
             conn,
             case.case_id,

@@ -41,6 +41,7 @@ LAYOUT = {
     "proofs_json": "11_custody_ledger/inclusion_proofs.json",
     "consistency_json": "11_custody_ledger/consistency_proofs.json",
     "checkpoint_json": "11_custody_ledger/checkpoint.json",
+    "timestamp_tsr": "11_custody_ledger/checkpoint.tsr",  # RFC 3161, when a TSA is set
     "public_key": "keys/{initials}_{key_id_12}.pub",
     "jsonld": "case.jsonld",
     "exhibits_json": "exhibits.json",

@@ -63,6 +63,9 @@ class Gathered:
     proofs: Proofs
     checkpoint: SignedCheckpoint
     natives: tuple[Native, ...]
+    # RFC 3161 token over the checkpoint (chain_of_custody/timestamp.py), and its authority
+    timestamp: bytes | None = None
+    timestamp_authority: str | None = None
 
 
 def bundle_id_of(case_id: str, size: int, root: str, file_type: str, at: str, urn: str) -> str:

@@ -297,6 +297,135 @@ def checkpoint_message(origin: str, size: int, root: str, at: str) -> bytes:
     return canonical({"origin": origin, "size": size, "root": root, "at": at})
 
 
+# --- RFC 3161 timestamps (only what a TimeStampToken over the checkpoint needs) ----------------
+
+TIMESTAMP = "11_custody_ledger/checkpoint.tsr"
+_HASH_OIDS = {  # DER bodies of the digest algorithm OIDs
+    "608648016503040201": "sha256",
+    "608648016503040202": "sha384",
+    "608648016503040203": "sha512",
+}
+_OID_MESSAGE_DIGEST = "2a864886f70d010904"  # 1.2.840.113549.1.9.4
+_OID_TST_INFO = "2a864886f70d0109100104"  # 1.2.840.113549.1.9.16.1.4
+
+
+def _der(data: bytes, pos: int) -> tuple[int, int, int]:
+    """(tag, start, end of content) of the DER element at ``pos``."""
+    if pos + 2 > len(data):
+        raise Bad("truncated DER")
+    tag, first = data[pos], data[pos + 1]
+    pos += 2
+    length = first
+    if first >= 0x80:
+        count = first & 0x7F
+        if not 0 < count <= 4 or pos + count > len(data):
+            raise Bad("bad DER length")
+        length = int.from_bytes(data[pos : pos + count], "big")
+        pos += count
+    if pos + length > len(data):
+        raise Bad("truncated DER")
+    return tag, pos, pos + length
+
+
+def _der_items(data: bytes, start: int, end: int) -> list[tuple[int, int, int, int]]:
+    """(tag, element start, content start, content end) of each element in [start, end)."""
+    out = []
+    pos = start
+    while pos < end:
+        tag, s, e = _der(data, pos)
+        out.append((tag, pos, s, e))
+        pos = e
+    return out
+
+
+def _der_body(data: bytes, item: tuple[int, int, int, int], tag: int, what: str) -> bytes:
+    if item[0] != tag:
+        raise Bad(f"{what}: DER tag {item[0]:#x}, expected {tag:#x}")
+    return data[item[2] : item[3]]
+
+
+def check_timestamp(token: bytes, message: bytes, cert_data: bytes) -> str:
+    """Check an RFC 3161 TimeStampToken over ``message`` against the authority's certificate
+    (PEM or DER); returns its time (genTime, RFC 3339).
+
+    Raises:
+        Bad: naming what does not hold.
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+    try:
+        cert = (
+            x509.load_pem_x509_certificate(cert_data)
+            if b"-----BEGIN" in cert_data
+            else x509.load_der_x509_certificate(cert_data)
+        )
+    except ValueError as exc:
+        raise Bad(f"--tsa-cert is not an X.509 certificate: {exc}") from None
+    try:
+        _, s, e = _der(token, 0)  # ContentInfo
+        content = _der_items(token, s, e)[1]
+        signed_data = _der_items(token, *_der(token, content[2])[1:])
+        encap = _der_items(token, signed_data[2][2], signed_data[2][3])
+        if _der_body(token, encap[0], 0x06, "eContentType").hex() != _OID_TST_INFO:
+            raise Bad("the token does not hold a TSTInfo")
+        _, os_s, os_e = _der(token, encap[1][2])
+        tst = token[os_s:os_e]
+        _, ts, te = _der(tst, 0)
+        fields = _der_items(tst, ts, te)
+        imprint = _der_items(tst, fields[2][2], fields[2][3])
+        alg = _der_items(tst, imprint[0][2], imprint[0][3])
+        imprint_hash = _HASH_OIDS.get(_der_body(tst, alg[0], 0x06, "hash algorithm").hex())
+        hashed = _der_body(tst, imprint[1], 0x04, "hashedMessage")
+        gen_time = _der_body(tst, fields[4], 0x18, "genTime").decode("ascii")
+        signer = _der_items(token, signed_data[-1][2], signed_data[-1][3])[0]
+        info = _der_items(token, signer[2], signer[3])
+        digest_alg = _der_items(token, info[2][2], info[2][3])
+        digest = _HASH_OIDS.get(_der_body(token, digest_alg[0], 0x06, "digest").hex())
+        attrs = info[3]
+        if attrs[0] != 0xA0:
+            raise Bad("the signer info has no signed attributes")
+        signature = _der_body(token, info[5], 0x04, "signature")
+        message_digest = None
+        for attr in _der_items(token, attrs[2], attrs[3]):
+            parts = _der_items(token, attr[2], attr[3])
+            if _der_body(token, parts[0], 0x06, "attribute").hex() == _OID_MESSAGE_DIGEST:
+                value = _der_items(token, parts[1][2], parts[1][3])[0]
+                message_digest = _der_body(token, value, 0x04, "messageDigest")
+    except (IndexError, UnicodeDecodeError):
+        raise Bad("the timestamp token is malformed") from None
+    if imprint_hash is None or digest is None:
+        raise Bad("the timestamp uses a digest other than SHA-256/384/512")
+    if hashlib.new(imprint_hash, message).digest() != hashed:
+        raise Bad("the timestamp is over another checkpoint")
+    if message_digest != hashlib.new(digest, tst).digest():
+        raise Bad("the token's signed attributes do not match its TSTInfo")
+    signed = b"\x31" + token[attrs[1] + 1 : attrs[3]]  # [0] IMPLICIT signed as a SET OF
+    algorithm = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}
+    key = cert.public_key()
+    try:
+        if isinstance(key, rsa.RSAPublicKey):
+            key.verify(signature, signed, padding.PKCS1v15(), algorithm[digest])
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(signature, signed, ec.ECDSA(algorithm[digest]))
+        elif isinstance(key, Ed25519PublicKey):
+            key.verify(signature, signed)
+        else:
+            raise Bad("the --tsa-cert key type is not supported (RSA, ECDSA, Ed25519)")
+    except InvalidSignature:
+        raise Bad("its signature does not verify with the --tsa-cert certificate") from None
+    when = gen_time.rstrip("Z").split(".")[0]
+    if len(when) != 14 or not when.isdigit():
+        raise Bad(f"genTime {gen_time!r} is not a UTC GeneralizedTime")
+    at = f"{when[:4]}-{when[4:6]}-{when[6:8]}T{when[8:10]}:{when[10:12]}:{when[12:14]}Z"
+    issued = cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    expires = cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if not issued <= at <= expires:
+        raise Bad(f"stamped at {at}, outside the --tsa-cert validity ({issued} to {expires})")
+    return at
+
+
 # --- RFC 6962 Merkle proofs --------------------------------------------------------------------
 
 
@@ -818,6 +947,7 @@ class Report:
     urn: str = ""
     signer: str = ""
     checkpoint: dict[str, Any] = field(default_factory=dict)
+    timestamp: dict[str, Any] = field(default_factory=dict)  # RFC 3161, see check_timestamp
     checks: list[Check] = field(default_factory=list)
     files: int = 0
     total_bytes: int = 0
@@ -889,6 +1019,7 @@ class Report:
             "urn": self.urn,
             "signer": self.signer,
             "checkpoint": self.checkpoint,
+            "timestamp": self.timestamp,
             "ok": self.ok,
             "exit_code": self.exit_code,
             "signer_established": self.signer_established,
@@ -954,10 +1085,12 @@ class Verifier:
         source: Source,
         threads: int = DEFAULT_THREADS,
         trusted: Mapping[str, str] | None = None,  # fingerprint -> where it was given
+        tsa_cert: bytes | None = None,  # the timestamp authority's certificate (--tsa-cert)
     ) -> None:
         self.src = source
         self.threads = max(1, threads)
         self.trusted = trusted
+        self.tsa_cert = tsa_cert
         self.report = Report(source.location, kind=source.kind)
         self.report.checks = [Check(n) for n in range(1, 7)]
         self.manifest_bytes = b""
@@ -1209,6 +1342,33 @@ class Verifier:
                 f"ledger of {point.size} entries with root {point.root[:16]}… signed at "
                 f"{point.at} by {key.describe()}; the manifest holds the same checkpoint"
             )
+        stamped = self.check_timestamp(c, message)
+        if c.ok:
+            c.passed += f"; {stamped}"
+
+    def check_timestamp(self, c: Check, message: bytes) -> str:
+        """Part of check 4: the checkpoint's RFC 3161 timestamp, against --tsa-cert."""
+        note = self.manifest.get("timestamp") if self.manifest is not None else None
+        note = note if isinstance(note, dict) else {}
+        authority = note.get("authority") or "an authority"
+        if TIMESTAMP not in self.src.files:
+            self.report.timestamp = {"present": False, "note": str(note.get("note") or "")}
+            if self.tsa_cert is not None:
+                c.fail(TIMESTAMP, "--tsa-cert was given, but the bundle holds no timestamp")
+            return f"no RFC 3161 timestamp ({note.get('note') or 'none recorded'})"
+        self.report.timestamp = {"present": True, "authority": authority, "checked": False}
+        if self.tsa_cert is None:
+            return (
+                f"an RFC 3161 timestamp from {authority} is included, not checked: pass --tsa-cert"
+            )
+        try:
+            token = self.src.read_all(TIMESTAMP)
+            at = check_timestamp(token, message, self.tsa_cert)
+        except (Bad, *READ_ERRORS) as exc:
+            c.fail(TIMESTAMP, str(exc))
+            return ""
+        self.report.timestamp.update(checked=True, at=at)
+        return f"timestamped at {at} by {authority} (RFC 3161, checked with --tsa-cert)"
 
     def check_entries(self) -> None:
         c = self.report.check(5)
@@ -1917,6 +2077,7 @@ def verify(
     previous: str | None = None,
     threads: int = DEFAULT_THREADS,
     trusted: Mapping[str, str] | None = None,
+    tsa_cert: bytes | None = None,
 ) -> Report:
     """Run every check on the bundle at ``location`` (zip or folder).
 
@@ -1929,7 +2090,7 @@ def verify(
     started = time.perf_counter()
     source = open_source(location)
     try:
-        verifier = Verifier(source, threads, trusted)
+        verifier = Verifier(source, threads, trusted, tsa_cert)
         report = verifier.run()
     finally:
         source.close()
@@ -1938,6 +2099,16 @@ def verify(
         report.checks.sort(key=lambda c: c.number)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _read_cert(path: str | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as f:
+            return f.read(1 << 20)
+    except OSError as exc:
+        raise Bad(f"--tsa-cert {path}: {exc.strerror}") from None
 
 
 def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -1963,6 +2134,12 @@ def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         metavar="HEX",
         help="the SHA-256 fingerprint (64 hex digits, spaces allowed) of a key you trust, "
         "e.g. read over the telephone from the examiner's MG11 (repeatable)",
+    )
+    parser.add_argument(
+        "--tsa-cert",
+        metavar="CERT",
+        help="the certificate (PEM or DER) of the timestamp authority: check the RFC 3161 "
+        "timestamp of the bundle's checkpoint against it",
     )
     parser.add_argument("--json", action="store_true", help="machine-readable report")
     parser.add_argument(
@@ -1990,11 +2167,12 @@ def run(args: argparse.Namespace, out: Callable[[str], object] | None = None) ->
     try:
         given = getattr(args, "trust", []) or getattr(args, "trust_fingerprint", [])
         trusted = trust_roots(args.trust or [], args.trust_fingerprint or []) if given else None
+        tsa_cert = _read_cert(getattr(args, "tsa_cert", None))
     except Bad as exc:
         print(f"verify-bundle: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     try:
-        report = verify(args.bundle, args.previous, args.threads, trusted)
+        report = verify(args.bundle, args.previous, args.threads, trusted, tsa_cert)
     except Unusable as exc:
         if args.json:
             write(

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from chain_of_custody import db, witness
+from chain_of_custody import db, ledger, timestamp, witness
 from chain_of_custody.canonical import format_time, utc_now
 from chain_of_custody.case import Case
 from chain_of_custody.errors import EvidenceError
@@ -34,7 +34,7 @@ from exports.context import (
     PersonTimelineView,
     WeekCount,
 )
-from exports.gather import gather, message_exhibit_refs, messages_by_id
+from exports.gather import Gathered, gather, message_exhibit_refs, messages_by_id
 from workstation import aliases, queries, timeline
 
 FILE_TYPES: tuple[FileType, ...] = ("pre-charge", "full")
@@ -245,6 +245,27 @@ def refuse_unverified(case: Case) -> None:
     )
 
 
+def _timestamped(g: Gathered) -> Gathered:
+    """The bundle's checkpoint with an RFC 3161 token when ``EWS_TSA_URL`` names an authority.
+
+    Raises:
+        ExportError: when the configured authority gives no valid timestamp.
+    """
+    url = timestamp.authority()
+    if url is None:
+        return g  # an offline workstation: the manifest says so
+    cp = g.checkpoint
+    try:
+        token = timestamp.request_token(
+            url, ledger.checkpoint_body(cp.origin, cp.size, cp.root, cp.at)
+        )
+    except timestamp.TimestampError as exc:
+        raise ExportError(
+            f"{exc}; nothing exported (unset {timestamp.TSA_ENV} to export without a timestamp)"
+        ) from exc
+    return replace(g, timestamp=token, timestamp_authority=url)
+
+
 @witness.witnessed  # ends with a checkpoint witnessed outside the case
 def export_case(
     case: Case,
@@ -288,8 +309,12 @@ def export_case(
         timelines=timelines,
     )
     gathered = replace(gathered, context=with_key_excerpts(case, gathered.context, people))
+    gathered = _timestamped(gathered)
     result = write_bundle(case, gathered, signer, out, progress)
-    seq = record_export(case, signer, gathered.checkpoint, result, file_type)
+    tsa: tuple[bytes, str] | None = None
+    if gathered.timestamp is not None and gathered.timestamp_authority is not None:
+        tsa = (gathered.timestamp, gathered.timestamp_authority)
+    seq = record_export(case, signer, gathered.checkpoint, result, file_type, tsa)
     return ExportSummary(
         bundle_id=result.bundle_id,
         zip_path=result.zip_path,
