@@ -278,7 +278,9 @@ class Ingest:
 
     # --- run bookkeeping -----------------------------------------------------------------
 
-    def start_run(self, sources: list[_Source]) -> tuple[str, dict[str, tuple[str, int, str]]]:
+    def start_run(
+        self, sources: list[_Source], not_followed: Sequence[str] = ()
+    ) -> tuple[str, dict[str, tuple[str, int, str]]]:
         """Open a new run, or resume the unfinished one with the same parameters.
 
         The caller holds the run's lease (``run_lock.run_lease``), so no other process
@@ -341,6 +343,9 @@ class Ingest:
                         "files": len(sources),
                         "limits": json.dumps(self.options.limits.__dict__, sort_keys=True),
                         "skipped_extractors": sorted(self.options.skip_extractors),
+                        # Links and special files found in folders and not acquired: on
+                        # record, not only printed (absent when there were none).
+                        **({"not_followed": list(not_followed)} if not_followed else {}),
                     },
                 )
             ],
@@ -814,7 +819,7 @@ def _run(
     case: Case, signer: Signer, job: Ingest, sources: list[_Source], folder_warnings: list[str]
 ) -> IngestSummary:
     options = job.options
-    run_id, done = job.start_run(sources)
+    run_id, done = job.start_run(sources, folder_warnings)
     job.summary.run_id = run_id
     job.summary.warnings.extend(folder_warnings)
     job.resume = _walked_archives(case, run_id) if done else _ResumeState()

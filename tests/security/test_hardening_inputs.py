@@ -153,7 +153,8 @@ def _children_cpu() -> float:
 def test_special_files_inside_a_folder_are_skipped_with_a_warning(
     tmp_path: Path, case: Case, signer: Signer
 ) -> None:
-    """Regression (held before): walked folders skip FIFOs and sockets, the rest is taken."""
+    """Walked folders skip FIFOs and sockets, the rest is taken (held before); what was
+    skipped is now in the ledger too."""
     folder = tmp_path / "seized"
     folder.mkdir()
     (folder / "a.txt").write_text("a\n")
@@ -170,6 +171,9 @@ def test_special_files_inside_a_folder_are_skipped_with_a_warning(
         f"{folder / 'b-pipe'}: special file inside a folder, not followed",
         f"{folder / 'c-sock'}: special file inside a folder, not followed",
     ]
+    # Recorded in the run's signed entry, not only printed (new with issue 12).
+    (started,) = entries(case, "ingest.started")
+    assert started.data["not_followed"] == summary.warnings
 
 
 # --- symbolic links given directly ------------------------------------------------------------
