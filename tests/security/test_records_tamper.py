@@ -460,3 +460,21 @@ def test_an_ordinal_stored_as_text_fails_without_a_crash(small: Case) -> None:
     _sql(small, "UPDATE message_record SET ordinal = 'two' WHERE text = 'See you at 6'")
     failures = _record_failures(small)
     assert any("message_record" in f or "cannot be checked" in f for f in failures), failures
+
+
+def test_without_the_same_extractor_the_change_is_reported_at_extraction_level(
+    small: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    extractor = next(e for e in registry.registered() if e.name == "whatsapp_txt")
+    monkeypatch.setattr(type(extractor), "version", "0.0-other")
+    _sql(small, "UPDATE message_record SET text = 'forged' WHERE text = 'See you at 6'")
+    failures = _record_failures(small)
+    assert any(
+        "extraction by whatsapp_txt@" in f
+        and "this workstation has whatsapp_txt@0.0-other" in f
+        and "cannot be named" in f
+        for f in failures
+    ), failures
+    monkeypatch.setattr(registry, "registered", lambda: [])
+    failures = _record_failures(small)
+    assert any("extractor whatsapp_txt is not available here" in f for f in failures), failures
