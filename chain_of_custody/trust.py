@@ -416,6 +416,7 @@ def check_case(
             ex = e.data["examiner"]
             names.setdefault(e.actor, f"{ex.get('name')} ({ex.get('initials')})")
     trusted = trusted_fingerprints()
+    endorsed = _endorsed(added, case_keys, trusted)
     signed = conn.execute(
         sa.select(T_LEDGER.c.actor, sa.func.min(T_LEDGER.c.seq), sa.func.count())
         .where(T_LEDGER.c.case_id == case_id)
@@ -430,11 +431,31 @@ def check_case(
     for actor, first, count in sorted(signed, key=lambda r: int(r[1])):
         actor = str(actor)
         cps = cp_counts.pop(actor, 0)
+        if actor in endorsed:
+            continue
         _judge(
             report, case_keys, trusted, names, actor, allow_untrusted, int(first), int(count), cps
         )
     for key_id, cps in sorted(cp_counts.items()):
+        if key_id in endorsed:
+            continue
         _judge(report, case_keys, trusted, names, key_id, allow_untrusted, None, 0, cps)
+
+
+def _endorsed(
+    added: list[Entry], case_keys: dict[str, str], trusted: dict[str, TrustedKey]
+) -> set[str]:
+    """Key ids trusted through the endorsement chain: added to the case by a key this data
+    folder trusts, or by one so added before (as verify-bundle's check 8 does). A
+    self-signed addition endorses nobody; the endorsement rule itself is checked apart."""
+    endorsed: set[str] = set()
+    for e in added:  # in seq order: an endorser must be trusted before it endorses
+        if e.action != "examiner.added" or e.actor == e.subject:
+            continue
+        actor_pub = case_keys.get(e.actor)
+        if e.actor in endorsed or (actor_pub is not None and fingerprint(actor_pub) in trusted):
+            endorsed.add(e.subject)
+    return endorsed
 
 
 def _judge(

@@ -18,7 +18,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from chain_of_custody.case import Case
 from chain_of_custody.keys import Signer, fingerprint, format_fingerprint
-from chain_of_custody.trust import export_text
+from chain_of_custody.ledger import NewEntry
+from chain_of_custody.trust import add_examiner, export_text
 from workstation.cli import main
 
 
@@ -125,3 +126,30 @@ def test_export_writes_the_public_key_file(
     )
     assert doc["fingerprint"] == signer.identity.fingerprint
     assert "PRIVATE" not in out
+
+
+def test_an_examiner_added_by_a_trusted_one_is_trusted_through_the_chain(
+    case: Case,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    signer: Signer,
+    second_signer: Signer,
+    _examiner_home: Path,
+    elsewhere: Path,
+) -> None:
+    """Trust flows down endorsements, never up: trusting JS is enough for RP whom JS added,
+    but trusting RP alone does not make JS, the creator, trusted."""
+    os.environ["EWS_DATA_DIR"] = str(_examiner_home)  # on JS's machine, JS adds RP
+    add_examiner(case, signer, second_signer.identity)
+    case.record(second_signer, [NewEntry("note.added", "n1", {"text": "RP's note"})])
+    os.environ["EWS_DATA_DIR"] = str(elsewhere)
+    js_file, rp_file = tmp_path / "js.json", tmp_path / "rp.json"
+    js_file.write_text(export_text(signer.identity), encoding="utf-8")
+    rp_file.write_text(export_text(second_signer.identity), encoding="utf-8")
+    assert run(capsys, "keys", "trust", str(rp_file), "--name", "Ravi Patel")[0] == 0
+    code, _, err = run(capsys, "verify", str(case.folder), "--no-record")
+    assert code == 1 and f"FAILED untrusted_key: key {signer.key_id}" in err
+    assert f"key {second_signer.key_id}" not in err
+    assert run(capsys, "keys", "trust", str(js_file), "--name", "Jane Smith")[0] == 0
+    code, _, err = run(capsys, "verify", str(case.folder), "--no-record")
+    assert code == 0, err
