@@ -52,6 +52,17 @@ def _examiner_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             os.environ[k] = v
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _module_witness_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Module fixtures (a prepared copy of case-alpha, say) witness in a folder of the
+    module's own: two modules' copies of one template are forks of each other, and which
+    module ran first must not decide whether the other's export verifies."""
+    folder = tmp_path_factory.mktemp("module-witness")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("EWS_WITNESS_DIR", str(folder))
+        yield folder
+
+
 @pytest.fixture(autouse=True)
 def _witness_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Witnessed checkpoints (chain_of_custody/witness.py) of each test in a folder of its
