@@ -50,6 +50,8 @@ class VerifyReport:
     signatures: int = 0
     checkpoints: int = 0
     witnessed_checkpoints: int = 0  # checked against witness.py's records
+    extractions: int = 0  # whose record roots were recomputed (verify_records.py)
+    records: int = 0  # record rows read for that
     items: int = 0
     blobs: int = 0
     blob_bytes: int = 0
@@ -76,6 +78,8 @@ class VerifyReport:
                 "signatures": self.signatures,
                 "checkpoints": self.checkpoints,
                 "witnessed_checkpoints": self.witnessed_checkpoints,
+                "extractions": self.extractions,
+                "records": self.records,
                 "items": self.items,
                 "blobs": self.blobs,
                 "blob_bytes": self.blob_bytes,

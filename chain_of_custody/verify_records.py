@@ -728,6 +728,8 @@ def verify_records(conn: sa.Connection, case: Case, report: VerifyReport) -> Non
                 seq,
             )
     _orphans(conn, case, seen, report)
+    report.extractions += len(extractions)
+    report.records += sum(n for name, n in seen.items() if name != "record_leaf")
 
 
 def _sum(counts: dict[str, int]) -> str:

@@ -264,7 +264,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(
             f"checked {c['entries']} ledger entries ({c['signatures']} signatures), "
             f"{c['checkpoints']} checkpoints ({c['witnessed_checkpoints']} witnessed outside "
-            f"the case), {c['items']} items, {c['blobs']} blobs "
+            f"the case), {c['items']} items, {c['records']:,} records in "
+            f"{c['extractions']} extractions, {c['blobs']} blobs "
             f"({c['blob_bytes']:,} bytes re-hashed)"
         )
         for f in report.failures:

@@ -72,6 +72,17 @@ def verify_rows(case: Case, report: VerifyReport) -> list[VerifyRow]:
                    "every entry signed by its actor's recorded key"),
         _check_row("checkpoints", f"{report.checkpoints} checked", checkpoints,
                    "signed roots match the ledger"),
+        _check_row("records", f"{report.records:,} in {report.extractions:,} extractions",
+                   by_kind.get("record", 0),
+                   "Merkle roots recomputed from the stored rows match the ledger"),
+        _check_row("rows", "every shown table", by_kind.get("row", 0),
+                   "each row matches the signed entry that justifies it"),
+        _check_row("signers", "examiners and keys",
+                   by_kind.get("untrusted_key", 0) + by_kind.get("examiner", 0),
+                   "every signer trusted here, or added by a trusted examiner"),
+        _check_row("witness", f"{report.witnessed_checkpoints} witnessed",
+                   by_kind.get("witness", 0),
+                   "the ledger extends every checkpoint witnessed outside the case"),
     ]  # fmt: skip
     failed_items, failed_blobs = set(), set()
     for f in report.failures:
@@ -236,7 +247,9 @@ class LedgerScreen(QWidget):
             )
         body = (
             f"<p>{report.entries:,} ledger entries, {report.signatures:,} signatures, "
-            f"{report.checkpoints} checkpoints, {report.items:,} items, "
+            f"{report.checkpoints} checkpoints ({report.witnessed_checkpoints} witnessed "
+            f"outside the case), {report.items:,} items, {report.records:,} records in "
+            f"{report.extractions:,} extractions, "
             f"{report.blobs:,} blobs ({report.blob_bytes:,} bytes re-hashed).</p>"
         )
         self.report.setHtml(head + body)
