@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -111,3 +115,36 @@ def test_tour_saves_a_png_per_screen(tmp_path: Path, qtbot: QtBot) -> None:
     for shot in shots:
         image = QImage(str(shot))
         assert image.width() >= 1000 and image.height() >= 600
+
+
+def test_tour_of_a_case_with_no_decisions_exits_cleanly(
+    alpha_template: Path, tmp_path: Path
+) -> None:
+    """Issue 16 §1: a tour of case-alpha ingested with no examiner decisions (every alias link
+    still suggested, so the People screen walks up to 100 links, each showing its messages)
+    used to save every screen and then abort at exit ("Fatal Python error: bool_dealloc",
+    status 134): PySide6/shiboken6 6.12.0 drops a reference to True it does not own (about
+    two per link shown, measured with sys.getrefcount), so a long session exhausts it. 6.11
+    does not; pyproject.toml keeps PySide6 below 6.12. Run in a process of its own, since
+    the abort is at interpreter exit."""
+    case_dir = tmp_path / "case"
+    shutil.copytree(alpha_template, case_dir)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "workstation.entry",
+            "gui",
+            str(case_dir),
+            "--tour",
+            str(tmp_path / "tour"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert "Fatal Python error" not in done.stderr, done.stderr[-2000:]
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert len(list((tmp_path / "tour").glob("*.png"))) == 7
