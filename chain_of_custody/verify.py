@@ -57,8 +57,6 @@ class VerifyReport:
     blob_bytes: int = 0
     failures: list[Failure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # reported, not failures (--allow-untrusted)
-    # Entries that database rows depend on, by action and key (see _verify_rows_witnessed).
-    witnesses: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
     # Every entry but item.acquired (kept in ``acquired``), by action, in seq order: what
     # the row and record checks compare the database with.
     by_action: dict[str, list[Entry]] = field(default_factory=dict, repr=False)
@@ -179,8 +177,6 @@ def _verify_entries(
             acquired[str(e.data.get("item_id"))] = item
         else:
             report.by_action.setdefault(e.action, []).append(e)
-            if e.action in _WITNESSED:
-                report.witnesses.setdefault(e.action, {})[_witness_key(e)] = e.seq
         tree.append(bytes.fromhex(e.entry_hash) if _is_hex64(e.entry_hash) else bytes(32))
         expected_prev = e.entry_hash
         expected_seq = e.seq + 1
@@ -205,18 +201,6 @@ def _learn_key(e: Entry, keys: dict[str, str], report: VerifyReport, where: str)
         keys[key_id] = pub
     else:
         report.fail("examiner", where, "public key does not match its key id", e.seq)
-
-
-# Rows that exist only because an entry was written: a deleted entry leaves them orphaned.
-_WITNESSED = ("ingest.completed", "checkpoint", "item.extracted")
-
-
-def _witness_key(e: Entry) -> str:
-    if e.action == "ingest.completed":
-        return e.subject  # the run id
-    if e.action == "checkpoint":
-        return f"{e.data.get('size')}:{e.data.get('root')}"
-    return str(e.seq)
 
 
 def _safe_key_id(pub: str) -> str | None:
