@@ -8,7 +8,18 @@ same email in other case, the same or a re-compressed profile picture), 2% on on
 avatar, 1,500 accounts named "Mum", and 20,000 messages in titled threads, some giving a
 number; spread over ten ingest sources ("Phone N"), each with its holder's account.
 
+With ``--alpha`` it measures quality instead (issue 16 §3): case-alpha
+(``tests/data/case_alpha``) is ingested twice, once with every evidence file handed over under
+one ``--source`` (as a victim hands over a folder) and once under the sources the demo uses
+(``scripts/demo``: her Samsung, her iPhone, her account downloads, the profile pictures the
+examiner saved), and the links the analysis proposes are scored against ``truth.json`` by
+pairwise precision and recall (two accounts are predicted to be one person when the links
+connect them; every pair of accounts is counted), without examiner decisions and with the
+demo examiner's (``scripts/demo_examiner.py``: confirm the strong links among the suspect's
+accounts). No profile picture is linked to an account (the demo links none).
+
 Usage: python bench/bench_aliases.py [--accounts 100000] [--out bench/out]
+       python bench/bench_aliases.py --alpha [--out bench/out]
 """
 
 from __future__ import annotations
@@ -174,11 +185,184 @@ def generate(case: Case, n: int, seed: int = 5) -> None:
         conn.execute(sa.insert(AccountAvatar.__table__), avatars)  # type: ignore[attr-defined]
 
 
+# --- quality on case-alpha (--alpha) ------------------------------------------------------
+
+ALPHA = Path(__file__).resolve().parents[1] / "tests" / "data" / "case_alpha"
+#: The sources ``scripts/demo`` ingests case-alpha under (one per device or hand-over).
+DEMO_SOURCES = {
+    "Hannah Price's phone (Samsung SM-S911B)": [
+        "WhatsApp Chat with Dan Price.txt", "WhatsApp Chat with Dan.zip",
+        "WhatsApp Chat with Daniel Mercado.txt", "calls-20240501093012.xml",
+        "sms-20240501093012.xml", "screenshots/IMG-20240403-WA0007.jpg",
+        "screenshots/Screenshot_*.jpg",
+    ],
+    "Hannah Price's iPhone": ["WhatsApp Chat - +44 7700 900987.zip", "screenshots/IMG_0412.PNG"],
+    "Hannah Price's account downloads": [
+        "ChatExport_2024-05-01", "facebook-*.zip", "hannah.price@example.org - All Mail.mbox",
+        "instagram-*.zip", "package.zip", "twitter-*.zip",
+    ],
+    "Saved by the examiner from the profile pages": ["profiles"],
+}  # fmt: skip
+#: The demo examiner starts from this account (scripts/demo_examiner.py).
+DEMO_SUSPECT = "whatsapp:+447700900987"
+ONE_SOURCE = "Handed over by Hannah Price (one folder)"
+
+
+def _alpha_sources(how: str) -> dict[str, list[Path]]:
+    evidence = ALPHA / "evidence"
+    if how == "one source":
+        return {ONE_SOURCE: sorted(evidence.iterdir())}
+    return {
+        source: sorted(p for pattern in patterns for p in evidence.glob(pattern))
+        for source, patterns in DEMO_SOURCES.items()
+    }
+
+
+def _person_of(case: Case) -> dict[str, str]:
+    """Each account key's person in truth.json: by platform and identifier (the key's, or
+    the handle), else by phone number; an account the evidence names as its owner is the
+    victim's (every export in case-alpha is hers). Unknown accounts are left out."""
+    from extractors.identifiers import phone_e164
+    from workstation import queries
+
+    truth = json.loads((ALPHA / "truth.json").read_text(encoding="utf-8"))
+    person: dict[str, str] = {}
+    for a in queries.iter_accounts(case):
+        key = str(a["id"])
+        platform, ident = key.split(":", 1)
+        for t in truth["accounts"]:
+            if t["platform"] == platform and t["identifier"] in (ident, a.get("handle")):
+                person[key] = t["person"]
+        for t in truth["accounts"]:
+            if t.get("phone") and phone_e164(t["phone"]) == a.get("phone_e164"):
+                person.setdefault(key, t["person"])
+        if a["is_owner"]:
+            person.setdefault(key, truth["case"]["victim"])
+    return person
+
+
+def _pairwise(
+    person: dict[str, str], links: list[tuple[str, str]]
+) -> tuple[float, float, int, list[tuple[str, str]]]:
+    """Precision, recall, pairs predicted, and the wrong pairs, of the people the links
+    make (connected components) against the truth, over every pair of known accounts."""
+    parent = {k: k for k in person}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in links:
+        if a in parent and b in parent:
+            parent[find(a)] = find(b)
+    keys = sorted(person)
+    predicted = {(a, b) for i, a in enumerate(keys) for b in keys[i + 1 :] if find(a) == find(b)}
+    true = {(a, b) for i, a in enumerate(keys) for b in keys[i + 1 :] if person[a] == person[b]}
+    hit = len(predicted & true)
+    wrong = sorted(predicted - true)
+    return hit / max(len(predicted), 1), hit / max(len(true), 1), len(predicted), wrong
+
+
+def _demo_decisions(case: Case, signer: Any) -> int:
+    """What scripts/demo_examiner.py decides on aliases: the strong links among the accounts
+    strong links tie to the suspect's WhatsApp number, strongest first, skipping a link
+    that joins nothing new. Returns how many were confirmed."""
+    report = aliases.analyse(case)
+    suspect = report.strong_component(DEMO_SUSPECT)
+    joined = {a: a for a in suspect}
+
+    def root(a: str) -> str:
+        while joined[a] != a:
+            a = joined[a]
+        return a
+
+    confirmed = 0
+    for s in sorted(report.suggestions, key=lambda s: -s.score):
+        if s.strength == "strong" and s.a in suspect and s.b in suspect:
+            if root(s.a) == root(s.b):
+                continue
+            joined[root(s.a)] = root(s.b)
+            aliases.decide(case, signer, s.a, s.b, "confirm", "reasons checked (demo)")
+            confirmed += 1
+    return confirmed
+
+
+def _scores(case: Case, person: dict[str, str]) -> dict[str, dict[str, Any]]:
+    report = aliases.analyse(case, max_suggestions=10**9)
+    live = [s for s in report.suggestions if s.status != "rejected"]
+    sets = {
+        "strong": [(s.a, s.b) for s in live if s.strength == "strong"],
+        "shown": [(s.a, s.b) for s in live],
+        "confirmed": [link for g in report.groups for link in g.links],
+    }
+    found = {}
+    for name, links in sets.items():
+        precision, recall, pairs, wrong = _pairwise(person, links)
+        found[name] = {
+            "precision": round(precision, 3),
+            "recall": round(recall, 3),
+            "pairs": pairs,
+            "wrong": [f"{a} ~ {b}" for a, b in wrong],
+        }
+    return found
+
+
+def alpha_quality(work: Path) -> dict[str, Any]:
+    """Precision and recall on case-alpha, by hand-over and decisions (module docstring)."""
+    from workstation.ingest import IngestOptions, ingest_paths
+
+    os.environ.update(EWS_DATA_DIR=str(work / "keys"), EWS_PASSPHRASE="bench",
+                      EWS_KDF_ROUNDS="2", EWS_INSECURE_TEST_KEYS="1",
+                      EWS_WITNESS_DIR=str(work / "witness"))  # fmt: skip
+    signer = get_or_create_examiner("Bench Examiner", "BE")
+    rows: list[dict[str, Any]] = []
+    for n, how in enumerate(("one source", "demo sources")):
+        with Case.create(work / f"alpha{n}", urn=f"01BE000000{n}", title="case-alpha",
+                         signer=signer) as case:  # fmt: skip
+            for source, paths in _alpha_sources(how).items():
+                ingest_paths(case, signer, paths, IngestOptions(source=source))
+            person = _person_of(case)
+            for decisions, scored in (
+                ("none", _scores(case, person)),
+                (f"demo ({_demo_decisions(case, signer)} confirmed)", _scores(case, person)),
+            ):
+                for links, v in scored.items():
+                    if links == "confirmed" and decisions == "none":
+                        continue
+                    rows.append({"handover": how, "decisions": decisions, "links": links,
+                                 "accounts": len(person), **v})  # fmt: skip
+    return {"case": "case-alpha", "rows": rows}
+
+
+def _print_alpha(result: dict[str, Any]) -> None:
+    head = f"{'handed over as':<14} {'decisions':<24} {'links':<10} {'precision':>9} "
+    print(head + f"{'recall':>7} {'pairs':>6} {'wrong':>6}")
+    for r in result["rows"]:
+        print(f"{r['handover']:<14} {r['decisions']:<24} {r['links']:<10} "
+              f"{r['precision']:>9.3f} {r['recall']:>7.3f} {r['pairs']:>6} "
+              f"{len(r['wrong']):>6}")  # fmt: skip
+    for r in result["rows"]:
+        for pair in r["wrong"]:
+            print(f"  wrong ({r['handover']}, {r['decisions']}, {r['links']}): {pair}")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--accounts", type=int, default=100_000)
     p.add_argument("--out", type=Path, default=Path(__file__).parent / "out")
+    p.add_argument("--alpha", action="store_true", help="precision and recall on case-alpha")
     args = p.parse_args()
+    if args.alpha:
+        with tempfile.TemporaryDirectory() as tmp:
+            quality = alpha_quality(Path(tmp))
+        quality["command"] = "python bench/bench_aliases.py --alpha"
+        args.out.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(quality, indent=2) + "\n"
+        (args.out / "aliases_alpha.json").write_text(text, encoding="utf-8")
+        _print_alpha(quality)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.update(EWS_DATA_DIR=str(Path(tmp) / "keys"), EWS_PASSPHRASE="bench",
                           EWS_KDF_ROUNDS="2", EWS_INSECURE_TEST_KEYS="1")  # fmt: skip
