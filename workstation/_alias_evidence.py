@@ -1,6 +1,7 @@
 """What the case database says about each account, gathered for alias grouping: identifiers,
-names, profile pictures, address-book names and holders with the source they came from,
-identifiers written in messages, shared wording.
+names, profile pictures, address-book names with the source and export holder they came
+from, identifiers seen together in one record, identifiers written in messages, shared
+wording. Export holders: ``workstation._alias_holders``.
 
 Read with a few set-based queries (DISTINCT column pairs, joins to the item's source), not
 row by row: 100,000 accounts load in about a second.
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -46,7 +47,7 @@ _CHUNK = 500
 
 _NONE: frozenset[str] = frozenset()
 _NO_NAMES: Mapping[str, str] = MappingProxyType({})
-_NO_ENTRIES: frozenset[tuple[str, str]] = frozenset()
+_NO_ENTRIES: frozenset[tuple[str, str, str]] = frozenset()
 
 
 @dataclass(slots=True)
@@ -62,8 +63,9 @@ class AccountFacts:
     names: Mapping[str, str] = field(default_factory=lambda: _NO_NAMES)  # folded -> written
     pictures: AbstractSet[str] = _NONE  # SHA-256 of profile pictures
     is_owner: bool = False
-    #: (name as saved, ingest source) of each address-book name the account is shown under.
-    address_book: AbstractSet[tuple[str, str]] = _NO_ENTRIES
+    #: (name as saved, ingest source, holder group of the export or "") of each address-book
+    #: name the account is shown under.
+    address_book: AbstractSet[tuple[str, str, str]] = _NO_ENTRIES
     #: ingest source -> how the account is the holder of exports handed over under it.
     holder_of: Mapping[str, str] = field(default_factory=lambda: _NO_NAMES)
 
@@ -100,6 +102,9 @@ def _rows(conn: sa.Connection, query: sa.Select[Any]) -> Iterator[Any]:
         yield from part
 
 
+rows_of = _rows
+
+
 def _grouped(pairs: Iterable[tuple[str, Any]]) -> dict[str, set[Any]]:
     found: dict[str, set[Any]] = defaultdict(set)
     for key, value in pairs:
@@ -116,9 +121,10 @@ def of_case(conn: sa.Connection, column: Any, case_id: str) -> Any:
 
 
 def load_accounts(conn: sa.Connection, case_id: str) -> dict[str, AccountFacts]:
-    """Every account key with its identifiers, names, profile pictures, address-book names
-    and the sources it is the holder of. One narrow query per kind of fact; an account seen
-    in many records is folded into one by sets, not by ``DISTINCT`` (a sort in SQLite)."""
+    """Every account key with its identifiers, names and profile pictures (address-book
+    names and holders are added by ``address_book`` and ``_alias_holders.load``). One
+    narrow query per kind of fact; an account seen in many records is folded into one by
+    sets, not by ``DISTINCT`` (a sort in SQLite)."""
     c = T_ACCOUNT.c
     mine = of_case(conn, c.case_id, case_id)
 
@@ -151,10 +157,12 @@ def load_accounts(conn: sa.Connection, case_id: str) -> dict[str, AccountFacts]:
             facts[key].emails = emails
     names: dict[str, dict[str, str]] = defaultdict(dict)
     found = rows(
-        c.account_key, c.display_name, c.handle,
+        c.account_key, c.display_name, c.handle, c.key_scope,
         where=sa.or_(c.display_name.isnot(None), c.handle.isnot(None)),
     )  # fmt: skip
-    for key, shown, handle in found:
+    for key, shown, handle, scope in found:
+        if scope is not None:  # a name that means this account within one export only
+            continue  # (WhatsApp's "You"): two exports' "You" are not alike by name
         for text in (shown, handle):
             name = folded_name(text)
             if name is not None:
@@ -169,18 +177,23 @@ def load_accounts(conn: sa.Connection, case_id: str) -> dict[str, AccountFacts]:
     )
     for key, shas in pictures.items():
         facts[key].pictures = shas
-    _address_book(conn, case_id, facts)
-    _owner_sources(conn, case_id, facts)
     return facts
 
 
-def _address_book(conn: sa.Connection, case_id: str, facts: dict[str, AccountFacts]) -> None:
+def address_book(
+    conn: sa.Connection,
+    case_id: str,
+    facts: dict[str, AccountFacts],
+    device_of: Callable[[str], str],
+) -> dict[str, set[str]]:
     """Names a phone's address book shows: an SMS or call-log number's contact name, and a
-    WhatsApp chat shown under a name instead of a number; each with the item's source."""
+    WhatsApp chat shown under a name instead of a number; each with the item's source and
+    the holder group of its export (``device_of``: "" when the export names no holder).
+    Returns each source's holder groups among the exports that show such names."""
     c = T_ACCOUNT.c
     query = (
         sa.select(c.account_key, c.platform, c.display_name, c.phone_e164, c.phone_raw)
-        .add_columns(T_ITEM.c.source)
+        .add_columns(T_ITEM.c.source, c.item_id)
         .join(T_ITEM, T_ITEM.c.id == c.item_id)
         .where(
             of_case(conn, c.case_id, case_id),
@@ -188,69 +201,22 @@ def _address_book(conn: sa.Connection, case_id: str, facts: dict[str, AccountFac
             c.display_name.isnot(None),
         )
     )
-    entries: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    for key, platform, shown, e164, raw, source in _rows(conn, query):
+    entries: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+    devices: dict[str, set[str]] = defaultdict(set)
+    for key, platform, shown, e164, raw, source, item in _rows(conn, query):
         found = folded_name(shown)
         if found is None or (platform == "whatsapp" and _phone(e164, raw)):
             continue
-        entries[key].add((" ".join(found[1].split()), (source or "").strip()))
+        source, device = (source or "").strip(), device_of(item)
+        entries[key].add((" ".join(found[1].split()), source, device))
+        if device:
+            devices[source].add(device)
     for key, saved in entries.items():
         facts[key].address_book = saved
+    return devices
 
 
-def _add_holder(facts: dict[str, AccountFacts], key: str, source: str, how: str) -> None:
-    source = (source or "").strip()
-    acc = facts.get(key)
-    if acc is None or not source:
-        return
-    if not isinstance(acc.holder_of, dict):
-        acc.holder_of = {}
-    acc.holder_of.setdefault(source, how)
-
-
-def _owner_sources(conn: sa.Connection, case_id: str, facts: dict[str, AccountFacts]) -> None:
-    """The ingest sources under which each holder (owner) account's exports were handed over."""
-    c = T_ACCOUNT.c
-    query = (
-        sa.select(c.account_key, T_ITEM.c.source)
-        .join(T_ITEM, T_ITEM.c.id == c.item_id)
-        .where(of_case(conn, c.case_id, case_id), c.is_owner)
-        .distinct()
-    )
-    for key, source in _rows(conn, query):
-        _add_holder(facts, key, source, "the export names it as its holder")
-
-
-def chat_holders(conn: sa.Connection, case_id: str, facts: dict[str, AccountFacts]) -> None:
-    """In a one-to-one chat export titled with the other party ("WhatsApp Chat with Dan",
-    Facebook's thread "Sophie Turner"), the one participant who is not that party is the
-    export's holder: record it, with the item's source, in ``AccountFacts.holder_of``."""
-    m = T_MESSAGE.c
-    query = (
-        sa.select(m.item_id, m.thread_id, m.thread_title, m.sender_key, T_ITEM.c.source)
-        .join(T_ITEM, T_ITEM.c.id == m.item_id)
-        .where(
-            of_case(conn, m.case_id, case_id),
-            m.sender_key.isnot(None),
-            m.thread_title.isnot(None),
-            m.kind.in_(("text", "media")),
-        )
-    )
-    threads: dict[tuple[str, str], set[tuple[str, str, str]]] = defaultdict(set)
-    for item, thread, title, sender, source in _rows(conn, query):
-        threads[(item, thread)].add((sender, title, source or ""))
-    for (_item, thread), seen in threads.items():
-        senders = sorted(seen)
-        if len({s for s, _, _ in senders}) != 2 or len({t for _, t, _ in senders}) != 1:
-            continue
-        title, source = senders[0][1], senders[0][2]
-        named = [s for s, _, _ in senders if _is_titled(facts.get(s), thread, title)]
-        if len(named) == 1:
-            [holder] = [s for s, _, _ in senders if s != named[0]]
-            _add_holder(facts, holder, source, f"the other party of its chat with {title!r}")
-
-
-def _is_titled(acc: AccountFacts | None, thread: str, title: str) -> bool:
+def titled(acc: AccountFacts | None, thread: str, title: str) -> bool:
     """True if the chat's title names this account (its key, a name, a number)."""
     if acc is None:
         return False
@@ -258,6 +224,108 @@ def _is_titled(acc: AccountFacts | None, thread: str, title: str) -> bool:
         return True
     number = phone_e164(title) if any(ch.isdigit() for ch in title) else None
     return number is not None and number in acc.phones
+
+
+@dataclass(frozen=True)
+class Tie:
+    """One account record that shows two identifiers of one account together (an Instagram
+    username beside the display name, a platform id beside a username): the account keyed by
+    the weaker identifier elsewhere is the record's account."""
+
+    key: str  # the record's account key (its strongest identifier)
+    other: str  # the account keyed by another identifier of the same record
+    value: str  # that identifier as the record writes it
+    kind: str  # "username" | "name" | "phone" | "email"
+    where: str  # the item the record is in (and where in it)
+    same_export: bool  # ``other`` is seen in the same export (archive or file) as the record
+    rivals: tuple[str, ...] = ()  # other record keys shown with the same name
+
+
+def _ident_norm(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def seen_together(conn: sa.Connection, case_id: str, facts: dict[str, AccountFacts]) -> list[Tie]:
+    """Every tie (``Tie``) the case's account records make between two account keys. Any
+    extractor that reads two identifiers of one account in one place makes one by writing
+    both in one Account record: a download's profile data, a list of followers with names,
+    and (later) the header of a screenshot read by OCR."""
+    keyed: dict[tuple[str, str], list[str]] = defaultdict(list)  # (platform, ident) -> keys
+    for acc in facts.values():
+        ident = acc.key.split(":", 1)[1] if ":" in acc.key else acc.key
+        keyed[(acc.platform, _ident_norm(ident))].append(acc.key)
+    c = T_ACCOUNT.c
+    columns = (c.platform_id, c.handle, c.display_name, c.email, c.phone_raw)
+    filled = [sa.case((col.isnot(None), 1), else_=0) for col in columns]
+    query = (
+        sa.select(
+            c.account_key, c.platform, c.handle, c.display_name, c.phone_raw, c.email,
+            c.item_id, c.loc_pointer, c.loc_line,
+        )
+        .where(of_case(conn, c.case_id, case_id), c.key_scope.is_(None))
+        .where(sum(filled[1:], filled[0]) >= 2)
+        .distinct()
+    )  # fmt: skip
+    raw: list[tuple[str, str, str, str, str, str]] = []  # key, other, value, kind, item, where
+    for key, platform, handle, shown, phone, email, item, pointer, line in _rows(conn, query):
+        own = key.split(":", 1)[1] if ":" in key else key
+        for kind, value in (("username", handle), ("name", shown), ("phone", phone),
+                            ("email", email)):  # fmt: skip
+            if not value or _ident_norm(value) == _ident_norm(own):
+                continue
+            for other in keyed.get((platform or "", _ident_norm(value)), ()):
+                if other != key:
+                    place = pointer or (f"line {line}" if line else "")
+                    raw.append((key, other, value, kind, item, place))
+    if not raw:
+        return []
+    names: dict[tuple[str, str], set[str]] = defaultdict(set)  # who else shows the name
+    for key, other, value, kind, _item, _where in raw:
+        if kind == "name":
+            names[(other, _ident_norm(value))].add(key)
+    items = {item for *_, item, _ in raw}
+    wanted = sorted({other for _, other, *_ in raw})
+    parent = dict(
+        _rows(
+            conn,
+            sa.select(T_ITEM.c.id, T_ITEM.c.parent_id).where(
+                T_ITEM.c.case_id == case_id, T_ITEM.c.parent_id.isnot(None)
+            ),
+        )
+    )
+
+    def root(item: str) -> str:
+        for _ in range(64):
+            if item not in parent:
+                break
+            item = parent[item]
+        return item
+
+    seen_in: dict[str, set[str]] = defaultdict(set)
+    for start in range(0, len(wanted), _CHUNK):
+        query = (
+            sa.select(c.account_key, c.item_id)
+            .where(c.case_id == case_id, c.account_key.in_(wanted[start : start + _CHUNK]))
+            .distinct()
+        )
+        for key, item in _rows(conn, query):
+            seen_in[key].add(root(item))
+    shown_names: dict[str, str] = {}
+    listed = sorted(items)
+    for start in range(0, len(listed), _CHUNK):
+        chunk = listed[start : start + _CHUNK]
+        query = sa.select(T_ITEM.c.id, T_ITEM.c.name).where(T_ITEM.c.id.in_(chunk))
+        shown_names.update((i, n or i) for i, n in _rows(conn, query))
+    ties: dict[tuple[str, str], Tie] = {}
+    for key, other, value, kind, item, where in raw:
+        same = root(item) in seen_in.get(other, ())
+        rivals = tuple(sorted(names.get((other, _ident_norm(value)), set()) - {key}))
+        place = shown_names.get(item, item) + (f" at {where}" if where else "")
+        tie = Tie(key, other, value, kind, place, same, rivals if kind == "name" else ())
+        old = ties.get((key, other))
+        if old is None or (tie.same_export and not old.same_export):
+            ties[(key, other)] = tie
+    return sorted(ties.values(), key=lambda t: (t.key, t.other))
 
 
 def picture_hashes(conn: sa.Connection, case_id: str, wanted: set[str]) -> dict[str, str]:

@@ -10,20 +10,34 @@ weight per kind of signal (the strongest of its kind). Why each weight is what i
   recompressed, slightly cropped): people reuse their own photo across new profiles; a
   stock picture or a default avatar is shared by strangers, so a picture on more than
   ``COMMON_PICTURE`` accounts only counts 0.20.
-- ``export_holder`` 0.85: both accounts are the holder of exports the examiner acquired
-  under one ingest source (``ews ingest --source "Hannah Price's phone (Samsung SM-S911B)"``):
-  an account the export names as its holder (WhatsApp's "You", a download's account
-  owner), or the one participant of a one-to-one chat export who is not the party the
-  chat is titled with. One source is one device or one person's downloads, so its holders
-  are one person; not 1.0, because the grouping of files into sources is the examiner's
-  statement, not the files'. Without a source (or under different sources) it says nothing.
+- ``export_holder`` 0.85: the holder of an export comes from the export itself
+  (``workstation._alias_holders``): an owner account it names (WhatsApp's "You" of that
+  export, a download's account holder), or the one participant of a one-to-one chat titled
+  with the other party ("WhatsApp Chat with Dan": the side the export was made on). Strong
+  for two holders of *one* export (the export says they are one), and for two holders
+  named with the same full name (two words or more) in exports handed over together under
+  one ingest source. Not 1.0: a name is the export's statement, and the grouping of files
+  into a source is the examiner's.
+- ``export_holder_source`` 0.20: holders of exports handed over under one source that
+  nothing in the exports ties (different names, "You" of a group chat alone). One source is
+  not one person: a victim's folder can hold a friend's export of the friend's own chat
+  with her, forwarded to her, whose holder is the friend. Under ``MIN_SCORE`` alone.
+- ``seen_together`` 0.90: one account record shows two identifiers of one account together
+  (``_alias_evidence.seen_together``), e.g. a username beside the display name by which
+  messages name the account: the account keyed by each is one account. A username, phone
+  or email is unique on its platform; a display name counts 0.90 when the messages are in
+  the same export as the record, ``seen_together_elsewhere`` 0.80 when the record is in
+  another (a profile page, a screenshot's header read later by OCR), and
+  ``seen_together_weak`` 0.30 when the case shows the name with several accounts, or the
+  name is a phone's saved label (WhatsApp, SMS, calls) from another export.
 - ``archive_holder`` 0.80: inside one archive, the participant named exactly as the
   archive's holder is the holder.
-- ``address_book_name`` 0.85 when both items came under one ingest source (one phone): a
-  WhatsApp chat shown under a contact name and an SMS/call-log number whose contact name is
-  the same are that phone's one address-book entry; not 1.0, as a phone can hold two
-  entries saved under one name. Under different sources (or none) it is the same saved
-  name only, 0.50, and weak.
+- ``address_book_name`` 0.85 when both items came from one device: one ingest source whose
+  exports do not name different holders (or exports of one holder group): a WhatsApp chat
+  shown under a contact name and an SMS/call-log number whose contact name is the same are
+  that phone's one address-book entry; not 1.0, as a phone can hold two entries saved under
+  one name. Under different sources (or none), or under a source whose exports come from
+  several people's phones, it is the same saved name only, 0.50, and weak.
 - ``identifier_in_message`` 0.75: an account writes another account's number or address
   ("Call me on +44 7700 900555"); naming the number you are writing to is ignored. Written
   by a holder of the evidence (an owner account, or an export holder as above: the victim
@@ -36,9 +50,10 @@ weight per kind of signal (the strongest of its kind). Why each weight is what i
   three letters or fewer: "Daniel Mercer" and "Daniel Mercado" are different people.
 
 A suggestion is **strong** when its score is at least ``STRONG_SCORE`` *and* one signal of a
-strong kind (identifier, picture, export or archive holder, the same address-book entry of
-one phone, identifier in a message, three shared sentences) supports it; names, the same
-saved name across sources and a sentence or two alone can only ever be **weak**. A weak
+strong kind (identifier, picture, export or archive holder, identifiers seen together, the
+same address-book entry of one phone, identifier in a message, three shared sentences)
+supports it; names, the same saved name across sources, holders tied by their source only
+and a sentence or two alone can only ever be **weak**. A weak
 suggestion is listed (shown to the examiner) when its score is at least ``MIN_SCORE``.
 """
 
@@ -50,7 +65,13 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from extractors.image_meta import near_duplicates
-from workstation._alias_evidence import AccountFacts, MessageEvidence
+from workstation._alias_evidence import (
+    ADDRESS_BOOK_PLATFORMS,
+    AccountFacts,
+    MessageEvidence,
+    Tie,
+)
+from workstation._alias_holders import Holders, full_name
 from workstation._alias_names import letters, name_keys, name_similarity, similar_pairs
 
 STRONG_SCORE = 0.60
@@ -70,7 +91,11 @@ WEIGHTS: dict[str, float] = {
     "picture_near": 0.70,
     "picture_common": 0.20,
     "export_holder": 0.85,
+    "export_holder_source": 0.20,
     "archive_holder": 0.80,
+    "seen_together": 0.90,
+    "seen_together_elsewhere": 0.80,
+    "seen_together_weak": 0.30,
     "address_book_name": 0.85,
     "address_book_name_only": 0.50,
     "identifier_in_message": 0.75,
@@ -88,6 +113,8 @@ STRONG_KINDS = frozenset(
         "picture_near",
         "export_holder",
         "archive_holder",
+        "seen_together",
+        "seen_together_elsewhere",
         "address_book_name",
         "identifier_in_message",
         "shared_wording",
@@ -247,67 +274,195 @@ def holder_pairs(archive_holders: list[tuple[str, str, str]], cand: Candidates) 
         cand.add(owner, other, reason("archive_holder", text, f"holder:{owner}"))
 
 
-def export_holder_pairs(facts: dict[str, AccountFacts], cand: Candidates) -> None:
-    """The holders of the exports handed over under one ingest source are one person."""
-    by_source: dict[str, list[str]] = defaultdict(list)
+def export_holder_pairs(facts: dict[str, AccountFacts], holders: Holders, cand: Candidates) -> None:
+    """Holders of exports handed over under one ingest source: one person when the exports
+    say so (one export's holders; the same full name as holder in two exports), weak
+    otherwise (the source alone: a folder can hold a friend's export), and nothing between
+    holders the exports already tie another way (a shared identifier; a chain of ties)."""
     for acc in facts.values():
-        for source in acc.holder_of:
-            by_source[source].append(acc.key)
         if len(acc.holder_of) > 1 and len(cand.notes) < 40:
             cand.notes.append(
                 f"{acc.key} is the holder under {len(acc.holder_of)} sources "
-                f"({', '.join(map(repr, sorted(acc.holder_of)))}): their holders are suggested "
-                "as one person through this one account key; check it is one person's "
+                f"({', '.join(map(repr, sorted(acc.holder_of)))}): exports of all of them "
+                "are tied through this one account key; check it is one person's "
                 "(extractors key some accounts by the name as written, e.g. a WhatsApp "
                 "exporter's profile name)"
             )
+    cand.notes.extend(holders.notes[: max(0, 40 - len(cand.notes))])
+    by_source: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for export in holders.exports.values():
+        if export.source:
+            for key in export.holders:
+                by_source[export.source][key].append(export.unit)
     for source, members in by_source.items():
-        for a, b in cand.block(members, f"the holder of {source!r}", star=True):
+        for a, b in cand.block(members, f"the holders of {source!r}", star=True):
+            why = _holder_reason(facts, holders, source, a, b, members)
+            if why is not None:
+                cand.add(a, b, why)
+
+
+def _holder_reason(
+    facts: dict[str, AccountFacts],
+    holders: Holders,
+    source: str,
+    a: str,
+    b: str,
+    members: dict[str, list[str]],
+) -> Reason | None:
+    ex = holders.exports
+    common = sorted(set(members[a]) & set(members[b]))
+    if common:
+        export = ex[common[0]]
+        text = (
+            f"Both are the holder of one export, {export.name!r} (acquired as {source!r}): "
+            f"{a} because {export.holders[a]}, {b} because {export.holders[b]}."
+        )
+        return reason("export_holder", text, f"holder-in:{common[0]}")
+    ea, eb = ex[members[a][0]], ex[members[b][0]]
+    names = sorted(full_name(facts[a]) & full_name(facts[b]))
+    if names:
+        shown = facts[a].names[names[0]]
+        text = (
+            f"Both are named {shown!r} as the holder of exports handed over together as "
+            f"{source!r}: {a} of {ea.name!r} because {ea.holders[a]}, {b} of {eb.name!r} "
+            f"because {eb.holders[b]}."
+        )
+        return reason("export_holder", text, f"holder-name:{source}:{names[0]}")
+    ga, gb = holders.group_of_key(a), holders.group_of_key(b)
+    if ga is None or gb is None or ga == gb:
+        return None  # tied through other exports or a shared identifier: said there
+    text = (
+        f"Both are holders of exports handed over together as {source!r} ({a} of "
+        f"{ea.name!r} because {ea.holders[a]}; {b} of {eb.name!r} because {eb.holders[b]}), "
+        "but nothing in the exports says they have one holder (the holders are "
+        f"{holders.shown(ga)} and {holders.shown(gb)}): one source can hold several people's "
+        "exports, e.g. a friend's export of her own chat forwarded to the victim, so the "
+        "source alone is weak."
+    )
+    return reason("export_holder_source", text, f"holder-of:{source}")
+
+
+def seen_together_pairs(facts: dict[str, AccountFacts], ties: list[Tie], cand: Candidates) -> None:
+    """One account record that shows two identifiers of one account (a username beside the
+    display name): the account keyed by each is one account."""
+    for t in ties:
+        base = (
+            f"One record ({t.where}) shows {t.key} together with the {t.kind} {t.value!r}, "
+            f"by which {t.other} is known"
+        )
+        if t.kind != "name":
+            text = f"{base}: {t.kind}s are unique on the platform."
+            cand.add(t.key, t.other, reason("seen_together", text, f"tie:{t.key}:{t.other}"))
+            continue
+        book = facts[t.other].platform in ADDRESS_BOOK_PLATFORMS
+        if t.rivals:
+            others = ", ".join(t.rivals[:3])
             text = (
-                f"Both are the holder of exports handed over as {source!r}: {a} because "
-                f"{facts[a].holder_of[source]}, {b} because {facts[b].holder_of[source]}."
+                f"{base}, but the name is shown with {len(t.rivals) + 1} accounts in this case "
+                f"(also {others}): a display name is not unique, so this alone is weak."
             )
-            cand.add(a, b, reason("export_holder", text, f"holder-of:{source}"))
+            signal = "seen_together_weak"
+        elif t.same_export:
+            text = f"{base}, in the same export: the name there is this account's."
+            signal = "seen_together"
+        elif book:
+            text = (
+                f"{base}, but in another export: on {facts[t.other].platform} a name is a "
+                "phone's saved label, so another phone's label is weak evidence."
+            )
+            signal = "seen_together_weak"
+        else:
+            text = (
+                f"{base}; the name and the {t.kind} are shown with no other account in this "
+                "case (seen in another export than the messages, e.g. a profile or a "
+                "screenshot of it)."
+            )
+            signal = "seen_together_elsewhere"
+        cand.add(t.key, t.other, reason(signal, text, f"tie:{t.key}:{t.other}"))
 
 
-def address_book_pairs(facts: dict[str, AccountFacts], cand: Candidates) -> None:
+def address_book_pairs(
+    facts: dict[str, AccountFacts], devices: dict[str, set[str]], holders: Holders,
+    cand: Candidates,
+) -> None:  # fmt: skip
     """A WhatsApp chat and an SMS/call-log number shown under the same address-book name:
-    strong when both came from one device (one ingest source), weak otherwise."""
-    by_name: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    strong when both came from one device, weak otherwise. One ingest source is taken as one
+    device unless its exports name different holders (``devices``: each source's holder
+    groups among the exports that show saved names); then only exports of one holder are."""
+    by_name: dict[str, dict[str, set[tuple[str, str]]]] = defaultdict(lambda: defaultdict(set))
     for acc in facts.values():
-        for name, source in acc.address_book:
-            by_name[name][acc.key].add(source)
-        devices = sorted({source for _, source in acc.address_book if source})
+        for name, source, device in acc.address_book:
+            by_name[name][acc.key].add((source, device))
+        sources = sorted({source for _, source, _ in acc.address_book if source})
+        phones = sorted({device for _, _, device in acc.address_book if device})
         holder = bool(acc.holder_of)  # the holder note (export_holder_pairs) says it then
-        if acc.platform == "whatsapp" and len(devices) > 1 and not holder and len(cand.notes) < 40:
+        if acc.platform == "whatsapp" and not holder and len(cand.notes) < 40:
             # WhatsApp keys a contact saved by name by that name: one key for every device.
-            cand.notes.append(
-                f"{acc.key} is a contact name saved on {len(devices)} devices "
-                f"({', '.join(map(repr, devices))}): its messages from all of them are under "
-                "this one account key; a saved name is one phone's label, so check the "
-                "devices' contacts are one person"
-            )
+            if len(sources) > 1:
+                cand.notes.append(
+                    f"{acc.key} is a contact name saved on {len(sources)} devices "
+                    f"({', '.join(map(repr, sources))}): its messages from all of them are "
+                    "under this one account key; a saved name is one phone's label, so check "
+                    "the devices' contacts are one person"
+                )
+            elif len(phones) > 1:
+                cand.notes.append(
+                    f"{acc.key} is a contact name in the exports of {len(phones)} different "
+                    f"holders ({'; '.join(holders.shown(p) for p in phones)}): its messages "
+                    "from all of them are under this one account key; a saved name is one "
+                    "phone's label, so check the phones' contacts are one person"
+                )
     for name, members in by_name.items():
         for a, b in cand.block(members, f"address-book name {name!r}", star=False):
             if (facts[a].platform == "whatsapp") == (facts[b].platform == "whatsapp"):
                 continue
-            device = sorted(s for s in members[a] & members[b] if s)
-            if device:
-                text = (
-                    f"Both are shown under the address-book name {name!r} on one device "
-                    f"(both acquired as {device[0]!r}): a WhatsApp contact and a texted or "
-                    "called number saved as one entry."
-                )
-                cand.add(a, b, reason("address_book_name", text, f"book:{name}:{device[0]}"))
-            else:
-                text = (
-                    f"Both are saved in an address book as {name!r} (a WhatsApp contact and a "
-                    "texted or called number); not shown to come from the same device (no "
-                    "common ingest source), so only the same saved name."
-                )
-                why = reason("address_book_name", text, f"book:{name}",
-                             weight="address_book_name_only")  # fmt: skip
-                cand.add(a, b, why)
+            cand.add(a, b, _book_reason(name, members[a], members[b], devices, holders))
+
+
+def _book_reason(
+    name: str,
+    seen_a: set[tuple[str, str]],
+    seen_b: set[tuple[str, str]],
+    devices: dict[str, set[str]],
+    holders: Holders,
+) -> Reason:
+    both = "a WhatsApp contact and a texted or called number saved as one entry"
+    common = sorted({s for s, _ in seen_a if s} & {s for s, _ in seen_b if s})
+    for source in common:
+        da = {d for s, d in seen_a if s == source}
+        db = {d for s, d in seen_b if s == source}
+        same = sorted((da & db) - {""})
+        if same:
+            text = (
+                f"Both are shown under the address-book name {name!r} on one device (both "
+                f"acquired as {source!r}, in exports whose holder is {holders.shown(same[0])}): "
+                f"{both}."
+            )
+            return reason("address_book_name", text, f"book:{name}:{source}")
+        known = da | db
+        if "" in known and len(devices.get(source, ())) <= 1:
+            text = (
+                f"Both are shown under the address-book name {name!r} on one device (both "
+                f"acquired as {source!r}): {both}."
+            )
+            return reason("address_book_name", text, f"book:{name}:{source}")
+    if common:
+        source = common[0]
+        groups = sorted(devices.get(source, ()))
+        text = (
+            f"Both are saved in an address book as {name!r} and were acquired as {source!r}, "
+            f"but the exports under it name {len(groups)} holders that nothing in them ties "
+            f"together ({'; '.join(holders.shown(g) for g in groups)}): one source is not "
+            "shown to be one phone, so they are not shown to come from the same device: only "
+            "the same saved name."
+        )
+    else:
+        text = (
+            f"Both are saved in an address book as {name!r} (a WhatsApp contact and a "
+            "texted or called number); not shown to come from the same device (no "
+            "common ingest source), so only the same saved name."
+        )
+    return reason("address_book_name", text, f"book:{name}", weight="address_book_name_only")
 
 
 def message_pairs(facts: dict[str, AccountFacts], ev: MessageEvidence, cand: Candidates) -> None:

@@ -17,6 +17,7 @@ from chain_of_custody.keys import Signer
 from chain_of_custody.ledger import NewEntry
 from chain_of_custody.models import AccountRecord, AliasDecision, AliasLabel
 from workstation import _alias_evidence as evidence
+from workstation import _alias_holders as holders
 from workstation import _alias_signals as signals
 from workstation._alias_signals import Reason
 
@@ -131,17 +132,20 @@ class AliasReport:
 def _candidates(case: Case) -> tuple[signals.Candidates, dict[str, evidence.AccountFacts]]:
     with db.read_connection(case.engine) as conn:
         facts = evidence.load_accounts(conn, case.case_id)
-        evidence.chat_holders(conn, case.case_id, facts)
+        found = holders.load(conn, case.case_id, facts)
+        devices = evidence.address_book(conn, case.case_id, facts, found.device_of)
         wanted = {sha for acc in facts.values() for sha in acc.pictures}
         phashes = evidence.picture_hashes(conn, case.case_id, wanted)
         in_archive = evidence.archive_holders(conn, case.case_id, facts)
+        ties = evidence.seen_together(conn, case.case_id, facts)
         said = evidence.message_evidence(conn, case.case_id, facts)
     cand = signals.Candidates()
     signals.identifier_pairs(facts, cand)
     signals.picture_pairs(facts, phashes, cand)
     signals.holder_pairs(in_archive, cand)
-    signals.export_holder_pairs(facts, cand)
-    signals.address_book_pairs(facts, cand)
+    signals.export_holder_pairs(facts, found, cand)
+    signals.seen_together_pairs(facts, ties, cand)
+    signals.address_book_pairs(facts, devices, found, cand)
     signals.message_pairs(facts, said, cand)
     signals.name_block_pairs(facts, cand)
     return cand, facts

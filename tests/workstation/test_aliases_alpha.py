@@ -137,6 +137,7 @@ def test_strong_links_reproduce_the_suspect(alpha_copy: Case, signer: Signer) ->
         assert {r.signal for r in s.reasons if r.strong} <= {
             "phone", "email", "picture", "picture_near", "platform_id", "export_holder",
             "archive_holder", "address_book_name", "identifier_in_message", "shared_wording",
+            "seen_together", "seen_together_elsewhere",
         }  # fmt: skip
     by_pair = {(s.a, s.b): s for s in report.suggestions}
     tg = by_pair[("phone:+447700900555", "telegram:user5550001")]
