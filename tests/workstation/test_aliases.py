@@ -26,6 +26,7 @@ from chain_of_custody.models import (
 from chain_of_custody.trust import add_examiner
 from workstation import aliases
 from workstation._alias_names import fold_name
+from workstation._alias_signals import Reason
 from workstation.aliases import AliasError
 from workstation.cli import main
 
@@ -324,3 +325,74 @@ def test_strong_component_follows_only_strong_links() -> None:
     )
     assert report.strong_component("a") == {"a", "b", "c"}
     assert report.strong_component("d") == {"d"}
+
+
+def test_holders_share_a_person_only_by_their_exports_evidence(case: Case) -> None:
+    hand_over = "Amy's account downloads"
+    add_rows(case, [acc("facebook:amy@example.org", email="amy@example.org",
+                        display_name="Amy Walsh", is_owner=True)], source=hand_over)  # fmt: skip
+    add_rows(case, [acc("x:9", platform_id="9", display_name="Amy Walsh", is_owner=True)],
+             source=hand_over)  # fmt: skip
+    add_rows(case, [acc("discord:5", platform_id="5", display_name="Bee", is_owner=True)],
+             source=hand_over)  # fmt: skip
+    add_rows(case, [acc("telegram:7", platform_id="7", display_name="Amy Walsh", is_owner=True)],
+             source="Another person's downloads")  # fmt: skip
+    report = aliases.analyse(case)
+    same = report.find("facebook:amy@example.org", "x:9")
+    assert same is not None and same.strength == "strong"
+    why = same.reasons[0]
+    assert why.signal == "export_holder" and why.weight == 0.85
+    assert why.text.startswith(f"Both are named 'Amy Walsh' as the holder of exports handed "
+                               f"over together as {hand_over!r}")  # fmt: skip
+    # Handed over together, named differently: the source alone, 0.20, not listed.
+    assert report.find("discord:5", "x:9") is None
+    assert any("name 2 holders that nothing in them ties together" in n for n in report.notes)
+    # Another source: no holder signal, only the name.
+    other = report.find("telegram:7", "x:9")
+    assert other is not None and other.strength == "weak"
+    assert [r.signal for r in other.reasons] == ["name"]
+
+
+def test_identifiers_seen_together_tie_one_account(case: Case) -> None:
+    # Same archive: the record that shows the username beside the name, and the messages
+    # that name the account by its display name only.
+    add_rows(case, [acc("instagram:danmercer.x", handle="danmercer.x", display_name="danny m"),
+                    acc("instagram:danny m", display_name="danny m")])  # fmt: skip
+    # Elsewhere (a profile page, a screenshot): the name is tied in another item.
+    add_rows(case, [acc("instagram:Kim R", display_name="Kim R")])
+    add_rows(case, [acc("instagram:kim.r_", handle="kim.r_", display_name="Kim R")])
+    # The same display name shown with two usernames: ambiguous.
+    add_rows(case, [acc("instagram:Jo B", display_name="Jo B")])
+    add_rows(case, [acc("instagram:jo.b1", handle="jo.b1", display_name="Jo B"),
+                    acc("instagram:jo.b2", handle="jo.b2", display_name="Jo B")])  # fmt: skip
+    # A phone's saved label seen with a number in another export: another phone's label.
+    add_rows(case, [acc("whatsapp:Lee", display_name="Lee")])
+    add_rows(case, [acc("whatsapp:+447700900321", phone_e164="+447700900321",
+                        phone_raw="+447700900321", display_name="Lee")])  # fmt: skip
+    # A username is unique on its platform, wherever the tie is.
+    add_rows(case, [acc("x:dm88", handle="dm88")])
+    add_rows(case, [acc("x:1400", platform_id="1400", handle="dm88")])
+    report = aliases.analyse(case)
+
+    def reason_of(a: str, b: str) -> tuple[str, Reason]:
+        s = report.find(a, b)
+        assert s is not None, (a, b)
+        [why] = [r for r in s.reasons if r.signal.startswith("seen_together")]
+        return s.strength, why
+
+    strength, why = reason_of("instagram:danmercer.x", "instagram:danny m")
+    assert (strength, why.signal, why.weight) == ("strong", "seen_together", 0.90)
+    assert "together with the name 'danny m', by which instagram:danny m is known" in why.text
+    assert "in the same export" in why.text
+    strength, why = reason_of("instagram:Kim R", "instagram:kim.r_")
+    assert (strength, why.signal, why.weight) == ("strong", "seen_together_elsewhere", 0.80)
+    for username in ("instagram:jo.b1", "instagram:jo.b2"):
+        strength, why = reason_of("instagram:Jo B", username)
+        assert (strength, why.signal, why.weight) == ("weak", "seen_together_weak", 0.30)
+        assert "shown with 2 accounts" in why.text
+    strength, why = reason_of("whatsapp:+447700900321", "whatsapp:Lee")
+    assert (strength, why.signal) == ("weak", "seen_together_weak")
+    assert "a phone's saved label" in why.text
+    strength, why = reason_of("x:1400", "x:dm88")
+    assert (strength, why.signal, why.weight) == ("strong", "seen_together", 0.90)
+    assert "usernames are unique on the platform" in why.text
