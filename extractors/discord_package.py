@@ -335,7 +335,7 @@ class DiscordPackageExtractor:
     """Discord data package members: messages.csv/json, channel.json, account/user.json."""
 
     name: ClassVar[str] = "discord_package"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
     description: ClassVar[str] = "Discord data package: messages (csv/json), channels, user"
 
     def sniff(self, source: Source) -> bool:

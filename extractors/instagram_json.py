@@ -152,7 +152,7 @@ class InstagramJsonExtractor:
     """Instagram DYI thread pages, the owner's personal information and relationship lists."""
 
     name: ClassVar[str] = "instagram_json"
-    version: ClassVar[str] = "1.1"
+    version: ClassVar[str] = "1.2"
     description: ClassVar[str] = (
         "Instagram 'Download your information' JSON: message threads (mojibake repaired), "
         "owner's personal information, followers/following/blocked usernames"

@@ -185,6 +185,16 @@ FLAGS = frozenset(
         "truncated",  # the source ended inside this record
         "not_sent",  # a draft, queued or failed message: not known to have been sent
         "forwarded",  # forwarded from someone else: the words are not the sender's own
+        # e-mail: a From/To/Cc/Bcc display name is or holds another address than the
+        # party's own (a spoofing shape); the account is the address, the name kept as written
+        "display_name_other_address",
+        "body_null",  # SMS backup wrote the literal "null" for the body: no text, raw kept
+        "number_withheld",  # the caller withheld the number (presentation restricted, -2)
+        "number_unknown",  # the network gave no number (presentation unknown, -1, empty)
+        "number_payphone",  # a payphone (presentation 4, -3)
+        # a phone number kept as written: not valid in the export's or the case's region
+        # but valid elsewhere, so its country could not be told (never a guessed +44)
+        "phone_region_unsure",
     }
 )
 

@@ -147,7 +147,7 @@ class TwitterJsExtractor:
     """X/Twitter archive ``window.YTD`` data files: account, direct messages, tweets."""
 
     name: ClassVar[str] = "twitter_js"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
     description: ClassVar[str] = "X/Twitter archive data/*.js: account, direct messages, tweets"
 
     def sniff(self, source: Source) -> bool:
