@@ -15,8 +15,9 @@ Quirks handled:
   is warned and left without a sender.
 * ``from_name`` is a display name only (no id): Accounts are keyed by that name.
   "Deleted Account" is tdesktop's placeholder, not a name: kept as the identifier, no
-  Account. A forwarded message's original author (``div.forwarded.body``) is not the
-  sender: the message gets flag ``forwarded``.
+  Account. A forwarded message's original author (``div.forwarded.body``'s ``from_name``,
+  its date left out) is not the sender: the message gets flag ``forwarded`` and names the
+  author, as written, in ``forwarded_from``.
 * Service lines (``div.message.service``) are ``system`` messages without a sender; they
   carry no time in HTML: ``sent_at_raw`` is the day of the preceding date separator
   (negative ids, not messages) and the time is flagged ``time_unparsed``.
@@ -176,6 +177,17 @@ class _ChatPage(HTMLParser):
             self._data("\ufffd")
             if self.draft is not None:
                 self.draft.problems.append(f"invalid character reference &#{name[:20]};")
+
+    def parse_marked_section(self, i: int, report: bool = True) -> int:
+        """``<![…`` sections; the standard library raises AssertionError on an unknown
+        keyword (a damaged ``<!DOCTYPE``): skipped to its ``>`` as a bogus declaration."""
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            end = self.rawdata.find(">", i)
+            if self.draft is not None and end >= 0:
+                self.draft.problems.append("damaged markup declaration skipped")
+            return -1 if end < 0 else end + 1
 
     def close_draft(self, problem: str) -> None:
         """Finish an unclosed message (a new one started, or the file ended)."""
@@ -357,6 +369,7 @@ class _Run:
             message_id=message_id,
             direction=_MESSAGE_DIRECTION.get(call.group(1)) if call else None,
             shares=tuple(replace_surrogates(share)[0] for share in draft.shares),
+            forwarded_from=_forwarded_from(draft),
         )
         if kind == "call":
             yield _call(loc, self.thread_id, when, key, call)
@@ -415,6 +428,14 @@ class _Run:
         return found, missing
 
 
+def _forwarded_from(draft: _Draft) -> str | None:
+    """The original author a forwarded block names (its ``from_name``, date left out)."""
+    if not draft.forwarded:
+        return None
+    name = " ".join(_block_text(draft.text("fwd_from")).split())
+    return replace_surrogates(name)[0] or None
+
+
 def _kind(media: set[str]) -> str:
     for css, kind in _KIND_OF_MEDIA.items():
         if css in media:
@@ -454,7 +475,7 @@ class TelegramHtmlExtractor:
     """Telegram Desktop ``messages*.html`` pages of one chat."""
 
     name: ClassVar[str] = "telegram_html"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
     description: ClassVar[str] = "Telegram Desktop export, HTML (messages.html, messages2.html…)"
 
     def sniff(self, source: Source) -> bool:

@@ -34,7 +34,9 @@ Quirks handled:
   only "incoming" for the peer of a ``personal_chat`` (``from_id`` = ``user`` + chat id),
   else None: who exported is not stated.
 * ``edited``, ``reply_to_message_id`` (``peer:id`` when ``reply_to_peer_id`` says another
-  chat), ``forwarded_from`` (flag ``forwarded``: the sender forwarded someone else's words).
+  chat), ``forwarded_from`` (flag ``forwarded``: the sender forwarded someone else's words;
+  the record's ``forwarded_from`` names the original author as the export does, None when
+  the export writes null).
 * ``link``/``text_link`` entities become ``shares`` (a text_link's URL is not in the text);
   ``reactions`` one entry per named reactor, plus one ``{"actor": "", "count": n}`` entry
   for reactions the export counts without naming who.
@@ -565,6 +567,7 @@ class _Run:
             direction=direction,
             reactions=_reactions(msg.get("reactions")),
             shares=_shares(msg.get("text" if "text" in msg else "text_entities")),
+            forwarded_from=_forwarded_from(msg),
         )
         if kind == "call":
             yield self._call(msg, chat, loc, when, sender_key, direction)
@@ -764,6 +767,14 @@ def _flags(msg: dict[str, Any], when: _When, raw_text: str | None, chat: _Chat) 
     return tuple(flags)
 
 
+def _forwarded_from(msg: dict[str, Any]) -> str | None:
+    """The original author as the export names it: ``forwarded_from`` (a name; null when
+    tdesktop had none), else ``forwarded_from_id`` where a newer export gives only that."""
+    if "forwarded_from" not in msg:
+        return None
+    return _name(msg.get("forwarded_from")) or _name(msg.get("forwarded_from_id"))
+
+
 def _reply_to(msg: dict[str, Any]) -> str | None:
     reply = _name(msg.get("reply_to_message_id"))
     peer = _name(msg.get("reply_to_peer_id"))
@@ -813,7 +824,7 @@ class TelegramJsonExtractor:
     """Telegram Desktop ``result.json``: a single chat or a full account export."""
 
     name: ClassVar[str] = "telegram_json"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
     description: ClassVar[str] = "Telegram Desktop export, JSON (result.json)"
 
     def sniff(self, source: Source) -> bool:

@@ -32,6 +32,7 @@ from extractors.records import (
     record_to_canonical,
 )
 from extractors.telegram_html import MAX_TEXT, TelegramHtmlExtractor
+from tests.data.issue16_misc import telegram_forwards_html
 from tests.extractors.helpers import extract_all, source_from_bytes, source_from_file
 
 SAMPLE = (
@@ -469,3 +470,16 @@ def test_extraction_is_deterministic() -> None:
 def test_offset_titles_do_not_depend_on_the_stated_zone(tz: str) -> None:
     (msg,) = of(run(page(default(1, T, text="x")), tz=tz), Message)
     assert (msg.sent_at_utc, msg.tz, msg.tz_assumed) == ("2024-01-12T21:05:33Z", "UTC+00:00", False)
+
+
+def test_forwards_name_their_original_author() -> None:
+    """issue 16 §4: the forwarded block's from_name (its date left out) is forwarded_from."""
+
+    records = extract_all(EXTRACTOR, source_from_bytes(telegram_forwards_html(), "messages.html"))
+    messages = of(records, Message)
+    assert [(m.sender_identifier, m.text, m.flags, m.forwarded_from) for m in messages] == [
+        ("Zoe Ray", "hi", ("forwarded",), "Karen M"),
+        ("Zoe Ray", "bye", ("forwarded",), "Lee O'Neill"),  # joined: sender carried forward
+    ]
+    assert [a.display_name for a in of(records, Account)] == ["Zoe Ray"]
+    assert of(records, ExtractWarning) == []

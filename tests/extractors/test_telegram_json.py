@@ -36,6 +36,7 @@ from extractors.records import (
     record_to_canonical,
 )
 from extractors.telegram_json import TelegramJsonExtractor, _Scanner, _walk
+from tests.data.issue16_misc import telegram_forwards_json
 from tests.extractors.helpers import extract_all, source_from_bytes, source_from_file
 from workstation import queries
 from workstation.ingest import ingest_paths
@@ -556,5 +557,19 @@ def test_pipeline_ingests_a_zipped_export(case: Case, signer: Signer, tmp_path: 
     assert media[0] == ["ChatExport_2024-05-01/photos/photo_1@13-04-2024_02-22-08.jpg"]
     assert messages[0]["sender"]["display_name"] == "Daniel M"
     (item,) = [i for i in queries.iter_items(case) if i["name"] == "result.json"]
-    assert item["extractors"] == ["telegram_json@1.0"] and item["warnings"] == []
+    assert item["extractors"] == ["telegram_json@1.1"] and item["warnings"] == []
     assert verify_case(case).ok
+
+
+def test_forwards_name_their_original_author() -> None:
+    """issue 16 §4: a forward carries the author the export names (null: none named)."""
+
+    records = extract_all(EXTRACTOR, source_from_bytes(telegram_forwards_json(), "result.json"))
+    messages = of(records, Message)
+    assert [(m.text, m.flags, m.forwarded_from) for m in messages] == [
+        ("he is watching you", ("forwarded",), "Karen M"),
+        ("leaked", ("forwarded",), None),
+        ("see above", (), None),
+    ]
+    assert {m.sender_identifier for m in messages} == {"Zoe Ray"}  # the sender, not Karen
+    assert of(records, ExtractWarning) == []
