@@ -9,14 +9,17 @@ avatar, 1,500 accounts named "Mum", and 20,000 messages in titled threads, some 
 number; spread over ten ingest sources ("Phone N"), each with its holder's account.
 
 With ``--alpha`` it measures quality instead (issue 16 §3): case-alpha
-(``tests/data/case_alpha``) is ingested twice, once with every evidence file handed over under
-one ``--source`` (as a victim hands over a folder) and once under the sources the demo uses
+(``tests/data/case_alpha``) is ingested three times: with every evidence file handed over
+under one ``--source`` (as a victim hands over a folder); under the sources the demo uses
 (``scripts/demo``: her Samsung, her iPhone, her account downloads, the profile pictures the
-examiner saved), and the links the analysis proposes are scored against ``truth.json`` by
-pairwise precision and recall (two accounts are predicted to be one person when the links
-connect them; every pair of accounts is counted), without examiner decisions and with the
-demo examiner's (``scripts/demo_examiner.py``: confirm the strong links among the suspect's
-accounts). No profile picture is linked to an account (the demo links none).
+examiner saved); and as one folder that also holds two exports a friend made on her own
+phone and forwarded to the victim (``tests/data/forwarded_exports.py``: the friend's chat
+with her and the friend's group chat). The links the analysis proposes are scored against
+``truth.json`` (plus the friend's accounts) by pairwise precision and recall (two accounts
+are predicted to be one person when the links connect them; every pair of accounts is
+counted), without examiner decisions and with the demo examiner's
+(``scripts/demo_examiner.py``: confirm the strong links among the suspect's accounts). No
+profile picture is linked to an account (the demo links none).
 
 Usage: python bench/bench_aliases.py [--accounts 100000] [--out bench/out]
        python bench/bench_aliases.py --alpha [--out bench/out]
@@ -208,10 +211,31 @@ DEMO_SUSPECT = "whatsapp:+447700900987"
 ONE_SOURCE = "Handed over by Hannah Price (one folder)"
 
 
-def _alpha_sources(how: str) -> dict[str, list[Path]]:
+#: The friend's exports added to the victim's folder (``tests/data/forwarded_exports.py``):
+#: Sophie Turner's chat with Hannah (saved as "Hannah" on Sophie's phone) and Sophie's group
+#: with Hannah and Chloé Dubois, both made on Sophie's phone and forwarded to Hannah.
+FRIEND = {"whatsapp:Sophie Turner": "sophie_turner", "whatsapp:Hannah": "hannah_price",
+          "whatsapp:Chloé Dubois": "chloe_dubois"}  # fmt: skip
+
+
+def _friend_exports(folder: Path) -> tuple[list[Path], dict[str, str]]:
+    """The friend's two exports, written into ``folder``, and their accounts' people (the
+    group's "You" is the friend, who exported it)."""
+    sys.path.append(str(Path(__file__).resolve().parents[1]))  # tests.data, after the code
+    from tests.data import forwarded_exports as gen
+
+    group = gen.friend_group("Sophie Turner", "Hannah", "Chloé Dubois")
+    files = [gen.friend_chat("Sophie Turner", "Hannah"), group]
+    you = hashlib.sha256(group[1].encode()).hexdigest()[:12]
+    return gen.write(folder, files), {**FRIEND, f"whatsapp:You (export {you})": "sophie_turner"}
+
+
+def _alpha_sources(how: str, work: Path) -> dict[str, list[Path]]:
     evidence = ALPHA / "evidence"
     if how == "one source":
         return {ONE_SOURCE: sorted(evidence.iterdir())}
+    if how == "one + friend's":
+        return {ONE_SOURCE: sorted(evidence.iterdir()) + _friend_exports(work / "friend")[0]}
     return {
         source: sorted(p for pattern in patterns for p in evidence.glob(pattern))
         for source, patterns in DEMO_SOURCES.items()
@@ -318,12 +342,14 @@ def alpha_quality(work: Path) -> dict[str, Any]:
                       EWS_WITNESS_DIR=str(work / "witness"))  # fmt: skip
     signer = get_or_create_examiner("Bench Examiner", "BE")
     rows: list[dict[str, Any]] = []
-    for n, how in enumerate(("one source", "demo sources")):
+    for n, how in enumerate(("one source", "demo sources", "one + friend's")):
         with Case.create(work / f"alpha{n}", urn=f"01BE000000{n}", title="case-alpha",
                          signer=signer) as case:  # fmt: skip
-            for source, paths in _alpha_sources(how).items():
+            for source, paths in _alpha_sources(how, work / f"alpha{n}-files").items():
                 ingest_paths(case, signer, paths, IngestOptions(source=source))
             person = _person_of(case)
+            if how == "one + friend's":
+                person.update(_friend_exports(work / "friend-truth")[1])
             for decisions, scored in (
                 ("none", _scores(case, person)),
                 (f"demo ({_demo_decisions(case, signer)} confirmed)", _scores(case, person)),
@@ -337,10 +363,10 @@ def alpha_quality(work: Path) -> dict[str, Any]:
 
 
 def _print_alpha(result: dict[str, Any]) -> None:
-    head = f"{'handed over as':<14} {'decisions':<24} {'links':<10} {'precision':>9} "
+    head = f"{'handed over as':<15} {'decisions':<24} {'links':<10} {'precision':>9} "
     print(head + f"{'recall':>7} {'pairs':>6} {'wrong':>6}")
     for r in result["rows"]:
-        print(f"{r['handover']:<14} {r['decisions']:<24} {r['links']:<10} "
+        print(f"{r['handover']:<15} {r['decisions']:<24} {r['links']:<10} "
               f"{r['precision']:>9.3f} {r['recall']:>7.3f} {r['pairs']:>6} "
               f"{len(r['wrong']):>6}")  # fmt: skip
     for r in result["rows"]:

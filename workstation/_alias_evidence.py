@@ -185,11 +185,10 @@ def address_book(
     case_id: str,
     facts: dict[str, AccountFacts],
     device_of: Callable[[str], str],
-) -> dict[str, set[str]]:
+) -> None:
     """Names a phone's address book shows: an SMS or call-log number's contact name, and a
     WhatsApp chat shown under a name instead of a number; each with the item's source and
-    the holder group of its export (``device_of``: "" when the export names no holder).
-    Returns each source's holder groups among the exports that show such names."""
+    the holder group of its export (``device_of``: "" when the export names no holder)."""
     c = T_ACCOUNT.c
     query = (
         sa.select(c.account_key, c.platform, c.display_name, c.phone_e164, c.phone_raw)
@@ -202,18 +201,14 @@ def address_book(
         )
     )
     entries: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
-    devices: dict[str, set[str]] = defaultdict(set)
     for key, platform, shown, e164, raw, source, item in _rows(conn, query):
         found = folded_name(shown)
         if found is None or (platform == "whatsapp" and _phone(e164, raw)):
             continue
         source, device = (source or "").strip(), device_of(item)
         entries[key].add((" ".join(found[1].split()), source, device))
-        if device:
-            devices[source].add(device)
     for key, saved in entries.items():
         facts[key].address_book = saved
-    return devices
 
 
 def titled(acc: AccountFacts | None, thread: str, title: str) -> bool:

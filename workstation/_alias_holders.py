@@ -3,9 +3,11 @@
 An **export** is one account's download (an archive whose members name its owner: a
 Facebook, Instagram, X or Discord download) or else one acquired file (a WhatsApp chat, an
 SMS backup, a Telegram chat). Its **holders** are the accounts the export itself names as
-its holder: an owner account (a download's account, WhatsApp's "You" of that export) and the
+its holder: an owner account (a download's account, WhatsApp's "You" of that export), the
 one participant of a one-to-one chat titled with the other party ("WhatsApp Chat with Dan":
-the participant who is not Dan is the side the export was made on).
+the participant who is not Dan is the side the export was made on), and the number every
+incoming message of an export was addressed to (an SMS backup's MMS name the phone's own
+number as their recipient).
 
 The holders of one export are one person: the export says so. Two exports share a holder
 only when their own evidence says so: the same holder account key, a shared identifier
@@ -18,12 +20,14 @@ that export's holder is the friend.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
 from chain_of_custody.case import T_ITEM
+from extractors.identifiers import phone_e164
 from workstation._alias_evidence import (
     T_ACCOUNT,
     T_MESSAGE,
@@ -58,6 +62,10 @@ class Holders:
     group_of: dict[str, str] = field(default_factory=dict)  # export unit -> holder group
     group_names: dict[str, list[str]] = field(default_factory=dict)  # group -> names shown
     units_of_key: dict[str, list[str]] = field(default_factory=dict)  # holder -> exports
+    #: source -> the named holder groups of its exports, for a source whose exports of one
+    #: platform name different holders (two WhatsApp exports, two profile names): it holds
+    #: several phones, so it is not taken as one device.
+    several_phones: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def group_of_key(self, key: str) -> str | None:
@@ -133,6 +141,42 @@ def _chat_holders(
     return found
 
 
+def _addressed_holders(
+    conn: sa.Connection, case_id: str, facts: dict[str, AccountFacts]
+) -> list[tuple[str, str, str]]:
+    """(item id, holder key, number) for each export (an SMS backup) whose incoming messages
+    name their recipients and were all addressed to one number: the phone's own number, so
+    its account is the export's holder. An export with no such message, or addressed to
+    several numbers (group messages only), names none."""
+    m = T_MESSAGE.c
+    query = sa.select(m.item_id, m.platform, m.recipients).where(
+        of_case(conn, m.case_id, case_id),
+        m.direction == "incoming",
+        m.recipients.isnot(None),
+        m.recipients.notin_(("", "[]")),
+    )
+    common: dict[tuple[str, str], set[str]] = {}
+    for item, platform, recipients in rows_of(conn, query):
+        try:
+            listed = json.loads(recipients)
+        except ValueError:
+            continue
+        numbers: set[str] = set()
+        for r in listed if isinstance(listed, list) else []:
+            number = phone_e164(r) if isinstance(r, str) else None
+            if number:
+                numbers.add(number)
+        at = (item, platform or "")
+        common[at] = common[at] & numbers if at in common else numbers
+    found = []
+    for (item, platform), numbers in common.items():
+        if len(numbers) == 1:
+            [number] = numbers
+            if f"{platform}:{number}" in facts:
+                found.append((item, f"{platform}:{number}", number))
+    return found
+
+
 def load(conn: sa.Connection, case_id: str, facts: dict[str, AccountFacts]) -> Holders:
     """The case's exports, their holders and holder groups; also sets each holder's
     ``AccountFacts.holder_of`` (source -> how)."""
@@ -170,6 +214,9 @@ def load(conn: sa.Connection, case_id: str, facts: dict[str, AccountFacts]) -> H
         unit = parent if parent is not None and platform in downloads.get(parent, ()) else item
         found.unit_of[item] = unit
         add(unit, key, f"the other party of its chat with {title!r}")
+    for item, key, number in _addressed_holders(conn, case_id, facts):
+        found.unit_of[item] = item
+        add(item, key, f"every incoming message in it was addressed to {number}")
     _group(found, facts)
     for export in found.exports.values():
         for key, how in export.holders.items():
@@ -222,14 +269,23 @@ def _group(found: Holders, facts: dict[str, AccountFacts]) -> None:
                     names[group].setdefault(shown)
     found.group_names = {g: sorted(n) for g, n in names.items()}
     by_source: dict[str, set[str]] = defaultdict(set)
+    by_platform: dict[tuple[str, str], set[str]] = defaultdict(set)
     for export in found.exports.values():
         if export.source:
-            by_source[export.source].add(found.group_of[export.unit])
+            group = found.group_of[export.unit]
+            by_source[export.source].add(group)
+            if found.group_names.get(group):
+                for key in export.holders:
+                    by_platform[(export.source, facts[key].platform)].add(group)
+    for (source, _platform), groups in by_platform.items():
+        if len(groups) > 1:
+            known = found.several_phones.setdefault(source, [])
+            known.extend(sorted(groups - set(known)))
     for source, groups in sorted(by_source.items()):
         if len(groups) > 1 and len(found.notes) < 20:
-            who = "; ".join(found.shown(g) for g in sorted(groups))
+            who = "; ".join(sorted(found.shown(g) for g in groups))
             found.notes.append(
                 f"the exports handed over as {source!r} name {len(groups)} holders that "
-                f"nothing in them ties together ({who}): they are not taken as one person's "
-                "or one phone's; their holders are linked only weakly (export_holder_source)"
+                f"nothing in them ties together ({who}): they are not taken as one person's; "
+                "their holders are linked only weakly (export_holder_source)"
             )

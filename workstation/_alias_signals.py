@@ -381,14 +381,12 @@ def seen_together_pairs(facts: dict[str, AccountFacts], ties: list[Tie], cand: C
         cand.add(t.key, t.other, reason(signal, text, f"tie:{t.key}:{t.other}"))
 
 
-def address_book_pairs(
-    facts: dict[str, AccountFacts], devices: dict[str, set[str]], holders: Holders,
-    cand: Candidates,
-) -> None:  # fmt: skip
+def address_book_pairs(facts: dict[str, AccountFacts], holders: Holders, cand: Candidates) -> None:
     """A WhatsApp chat and an SMS/call-log number shown under the same address-book name:
     strong when both came from one device, weak otherwise. One ingest source is taken as one
-    device unless its exports name different holders (``devices``: each source's holder
-    groups among the exports that show saved names); then only exports of one holder are."""
+    device unless its exports of one platform name different holders (``several_phones``:
+    two WhatsApp exports with two profile names are two phones); then only exports the
+    evidence gives one holder are."""
     by_name: dict[str, dict[str, set[tuple[str, str]]]] = defaultdict(lambda: defaultdict(set))
     for acc in facts.values():
         for name, source, device in acc.address_book:
@@ -406,9 +404,10 @@ def address_book_pairs(
                     "the devices' contacts are one person"
                 )
             elif len(phones) > 1:
+                who = "; ".join(sorted(holders.shown(p) for p in phones))
                 cand.notes.append(
                     f"{acc.key} is a contact name in the exports of {len(phones)} different "
-                    f"holders ({'; '.join(holders.shown(p) for p in phones)}): its messages "
+                    f"holders ({who}): its messages "
                     "from all of them are under this one account key; a saved name is one "
                     "phone's label, so check the phones' contacts are one person"
                 )
@@ -416,15 +415,11 @@ def address_book_pairs(
         for a, b in cand.block(members, f"address-book name {name!r}", star=False):
             if (facts[a].platform == "whatsapp") == (facts[b].platform == "whatsapp"):
                 continue
-            cand.add(a, b, _book_reason(name, members[a], members[b], devices, holders))
+            cand.add(a, b, _book_reason(name, members[a], members[b], holders))
 
 
 def _book_reason(
-    name: str,
-    seen_a: set[tuple[str, str]],
-    seen_b: set[tuple[str, str]],
-    devices: dict[str, set[str]],
-    holders: Holders,
+    name: str, seen_a: set[tuple[str, str]], seen_b: set[tuple[str, str]], holders: Holders
 ) -> Reason:
     both = "a WhatsApp contact and a texted or called number saved as one entry"
     common = sorted({s for s, _ in seen_a if s} & {s for s, _ in seen_b if s})
@@ -439,8 +434,7 @@ def _book_reason(
                 f"{both}."
             )
             return reason("address_book_name", text, f"book:{name}:{source}")
-        known = da | db
-        if "" in known and len(devices.get(source, ())) <= 1:
+        if source not in holders.several_phones:
             text = (
                 f"Both are shown under the address-book name {name!r} on one device (both "
                 f"acquired as {source!r}): {both}."
@@ -448,12 +442,13 @@ def _book_reason(
             return reason("address_book_name", text, f"book:{name}:{source}")
     if common:
         source = common[0]
-        groups = sorted(devices.get(source, ()))
+        groups = holders.several_phones.get(source, [])
+        who = "; ".join(sorted(holders.shown(g) for g in groups))
         text = (
             f"Both are saved in an address book as {name!r} and were acquired as {source!r}, "
-            f"but the exports under it name {len(groups)} holders that nothing in them ties "
-            f"together ({'; '.join(holders.shown(g) for g in groups)}): one source is not "
-            "shown to be one phone, so they are not shown to come from the same device: only "
+            f"but exports under it come from {len(groups)} phones (holders {who}), and "
+            "nothing ties both entries' "
+            "exports to one of them: they are not shown to come from the same device, only "
             "the same saved name."
         )
     else:

@@ -133,7 +133,7 @@ def _candidates(case: Case) -> tuple[signals.Candidates, dict[str, evidence.Acco
     with db.read_connection(case.engine) as conn:
         facts = evidence.load_accounts(conn, case.case_id)
         found = holders.load(conn, case.case_id, facts)
-        devices = evidence.address_book(conn, case.case_id, facts, found.device_of)
+        evidence.address_book(conn, case.case_id, facts, found.device_of)
         wanted = {sha for acc in facts.values() for sha in acc.pictures}
         phashes = evidence.picture_hashes(conn, case.case_id, wanted)
         in_archive = evidence.archive_holders(conn, case.case_id, facts)
@@ -145,7 +145,7 @@ def _candidates(case: Case) -> tuple[signals.Candidates, dict[str, evidence.Acco
     signals.holder_pairs(in_archive, cand)
     signals.export_holder_pairs(facts, found, cand)
     signals.seen_together_pairs(facts, ties, cand)
-    signals.address_book_pairs(facts, devices, found, cand)
+    signals.address_book_pairs(facts, found, cand)
     signals.message_pairs(facts, said, cand)
     signals.name_block_pairs(facts, cand)
     return cand, facts
