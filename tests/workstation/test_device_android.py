@@ -1,0 +1,162 @@
+"""``acquire_android`` against the stand-in ``adb`` (tests/data/device_fixtures/standins):
+a real phone was not available to the test suite."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chain_of_custody.case import Case
+from chain_of_custody.keys import Signer
+from chain_of_custody.verify import verify_case
+from tests.data.device_fixtures.standins.known_devices import SERIAL, make_android
+from workstation import queries
+from workstation.device import android_content as ac
+from workstation.device import consent
+from workstation.device.android import acquire_android
+from workstation.device.common import AcquireOptions
+from workstation.device.errors import NoDevice, ToolMissing
+from workstation.device.scope import Scope
+
+STANDINS = Path(__file__).resolve().parents[1] / "data" / "device_fixtures" / "standins"
+
+
+@pytest.fixture
+def phone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    folder = make_android(tmp_path / "phone")
+    monkeypatch.setenv("EWS_STANDIN_DEVICE", str(folder))
+    monkeypatch.setenv("PATH", f"{STANDINS}{os.pathsep}{os.environ['PATH']}")
+    yield folder
+
+
+def _state(phone: Path, **changes: object) -> None:
+    path = phone / "android.json"
+    path.write_text(json.dumps(json.loads(path.read_text()) | changes))
+
+
+def test_content_query_rows_with_commas_newlines_and_row_lookalikes() -> None:
+    cols = ("_id", "address", "date", "body")
+    text = (
+        "Row: 0 _id=1, address=+447700900123, date=1709320361220, body=Hi, date=now, ok\n"
+        "Row: 1 _id=2, address=NULL, date=5, body=line one\nRow: 7 _id=99, x\nline three\n"
+        "Row: 2 _id=3, address=07700 900123, date=6, body=\n"
+    )
+    parsed = ac.parse_rows(text, cols, "content://sms")
+    assert parsed.rows == [
+        {
+            "_id": "1",
+            "address": "+447700900123",
+            "date": "1709320361220",
+            "body": "Hi, date=now, ok",
+        },
+        {
+            "_id": "2",
+            "address": None,
+            "date": "5",
+            "body": "line one\nRow: 7 _id=99, x\nline three",
+        },
+        {"_id": "3", "address": "07700 900123", "date": "6", "body": ""},
+    ]
+    assert parsed.warnings == []
+    assert ac.parse_rows("No result found.\n", cols).rows == []
+
+
+def test_android_acquisition_records_steps_records_and_files(
+    case: Case, signer: Signer, phone: Path, tmp_path: Path
+) -> None:
+    consent.record_receipt(case, signer, received_from="Hannah Price", at="2024-05-01T08:30:00Z")
+    out = tmp_path / "out"
+    seen: list[int] = []
+    scope = Scope.from_options(["+447700900123"], "2024-03-01", "2024-04-30", ["sms", "phone"])
+    summary = acquire_android(
+        case,
+        signer,
+        AcquireOptions(out=out, scope=scope, progress=lambda p: seen.append(p.files)),
+    )
+    assert (summary.files_pulled, summary.files_skipped) == (3, 0)
+    assert summary.records_queried == 4 + 1 + 3 + 2 + 3
+    assert summary.identity["product_type"] == "SM-A525F"
+    assert summary.identity["serial_number"] == SERIAL
+    assert seen == [1, 2, 3]
+    pulled = out / "files/sdcard/DCIM/Screenshots/Screenshot_20240412-213455_WhatsApp.png"
+    assert (
+        pulled.read_bytes() == (phone / "android" / pulled.relative_to(out / "files")).read_bytes()
+    )
+    actions = [e.action for e in case.ledger_entries()]
+    for action in ("device.identified", "scope.set", "device.acquisition_started",
+                   "device.content_queried", "device.files_pulled",
+                   "device.acquisition_completed"):  # fmt: skip
+        assert action in actions
+    messages = list(queries.iter_messages(case))
+    sms = sorted((m for m in messages if m["platform"] == "sms"), key=lambda m: m["sent_at_utc"])
+    assert [m["text"] for m in sms][:2] == [
+        "Hi Hannah, it's Dan from Sophie's party 🙂",
+        "Why won't you answer, date=tomorrow, type=2? I only want to talk",
+    ]
+    assert "I know where you were tonight.\nRow: 7 _id=99, thread_id=1\nDon't ignore me" in [
+        m["text"] for m in sms
+    ]
+    mms = next(m for m in sms if m["attachments"])
+    assert mms["text"] == "Nice car, Hannah" and mms["attachments"] == ["IMG_0412.png"]
+    assert mms["sent_at_utc"] == "2024-04-12T22:13:20Z"
+    calls = [m for m in messages if m["platform"] == "phone"]
+    assert len(calls) == 2
+    names = {a["phone_e164"]: a["display_names"] for a in queries.iter_accounts(case)}
+    assert names["+447700900123"] == ["Dan"]
+    dev = consent.find_device(case, "device-1")
+    assert dev.acquisitions[0]["items"] == summary.items
+    assert verify_case(case).ok
+
+
+def test_second_run_skips_what_is_acquired(
+    case: Case, signer: Signer, phone: Path, tmp_path: Path
+) -> None:
+    consent.record_receipt(case, signer, received_from="Hannah Price")
+    out = tmp_path / "out"
+    first = acquire_android(case, signer, AcquireOptions(out=out))
+    again = acquire_android(case, signer, AcquireOptions(out=out))
+    assert (again.files_pulled, again.files_skipped) == (0, 3)
+    assert first.items > 0 and again.items == 0
+    assert again.run_id is None
+
+
+def test_older_android_without_a_column_is_queried_without_it(
+    case: Case, signer: Signer, phone: Path, tmp_path: Path
+) -> None:
+    _state(phone, missing_columns={"content://sms": ["sub_id"]})
+    consent.record_receipt(case, signer, received_from="Hannah Price")
+    summary = acquire_android(case, signer, AcquireOptions(out=tmp_path / "out"))
+    assert summary.records_queried == 13
+    assert "sub_id" not in (tmp_path / "out/content/sms.txt").read_text()
+
+
+@pytest.mark.parametrize(
+    ("state", "says"),
+    [
+        ("none", "no Android device attached: connect it by USB, unlock it, enable USB debugging"),
+        ("unauthorized", f"Android device {SERIAL} is not authorised: unlock it and accept"),
+    ],
+)
+def test_no_device_says_how_to_connect(
+    case: Case, signer: Signer, phone: Path, tmp_path: Path, state: str, says: str
+) -> None:
+    _state(phone, state=state)
+    consent.record_receipt(case, signer, received_from="Hannah Price")
+    with pytest.raises(NoDevice) as exc:
+        acquire_android(case, signer, AcquireOptions(out=tmp_path / "out"))
+    assert str(exc.value).startswith(says)
+
+
+def test_missing_adb_says_how_to_install(
+    case: Case, signer: Signer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    consent.record_receipt(case, signer, received_from="Hannah Price")
+    with pytest.raises(
+        ToolMissing, match=r"^adb is not installed: install it with `apt-get install adb`$"
+    ):
+        acquire_android(case, signer, AcquireOptions(out=tmp_path / "out"))
