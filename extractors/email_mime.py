@@ -10,11 +10,16 @@ next line is a header field: unescaped body lines such as "From Russia with love
 the body. ``>From `` body lines lose one ``>`` (mboxrd); the text before unescaping is kept
 as ``raw_text`` with flag ``text_fixed``.
 
-Per message: Accounts (From, To, Cc), warnings, one Message, then one DerivedFile per
-attachment. Times come from ``Date`` (zone given: tz None; no usable zone: the examiner's
-zone, flagged); without a readable ``Date`` the first (topmost, delivering server's)
-``Received`` date is used, flagged ``time_unparsed`` and warned. Each message is capped at
-``MAX_MESSAGE_BYTES`` in memory; a larger one is cut, flagged ``truncated`` and warned.
+Per message: Accounts (From, To, Cc, Bcc), warnings, one Message, then one DerivedFile per
+attachment. A party is its address: ``alice@example.com <bob@example.org>`` (which the
+stdlib reads as alice@ alone) is bob@example.org with the display name "alice@example.com",
+read by its angle address; a display name that is or holds another address (plain, quoted
+or RFC 2047-encoded) is kept as written, warned, and the message flagged
+``display_name_other_address``. Times come from ``Date`` (zone given: tz None; no usable
+zone: the examiner's zone, flagged); without a readable ``Date`` the first (topmost,
+delivering server's) ``Received`` date is used, flagged ``time_unparsed`` and warned. Each
+message is capped at ``MAX_MESSAGE_BYTES`` in memory; a larger one is cut, flagged
+``truncated`` and warned.
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC
+from email.errors import HeaderParseError
 from email.generator import BytesGenerator
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message, MIMEPart
 from email.policy import EmailPolicy
 from email.utils import getaddresses, parsedate_to_datetime
@@ -69,6 +76,9 @@ _PYTHON_ONLY_CODECS = frozenset(
 )
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _NOT_BYTE_ESCAPE = re.compile("[\ud800-\udc7f\udd00-\udfff]")
+_ANGLE = re.compile(r"<([^<>]*)>\s*(?:\([^()]*\)\s*)*$")  # the last <…> of a mailbox
+_COMMENT = re.compile(r"\([^()]*\)")
+_IN_NAME = re.compile(r"[^\s<>\"'(),;:@\[\]]+@[^\s<>\"'(),;:@\[\]]+\.[^\s<>\"'(),;:@\[\]]+")
 _T = TypeVar("_T")
 
 
@@ -268,11 +278,15 @@ class Address:
 
 
 def _addresses(msg: MIMEPart, name: str, notes: list[str]) -> tuple[Address, ...]:
+    defective = False
+
     def read() -> tuple[Address, ...]:
+        nonlocal defective
         header = msg.get(name)
         if header is None:
             return ()
         for defect in getattr(header, "defects", ()):
+            defective = True
             notes.append(f"{name} header: {defect}")
         return tuple(
             Address(clean(a.addr_spec), clean(a.display_name) or None)
@@ -282,10 +296,95 @@ def _addresses(msg: MIMEPart, name: str, notes: list[str]) -> tuple[Address, ...
 
     none: tuple[Address, ...] = ()
     found = _guarded(notes, f"{name} header", read, none, "read leniently")
+    if found and not defective:
+        return found
+    # The stdlib gives up on shapes mailers (and spoofers) write: "a@x <b@y>" becomes a@x
+    # alone, losing b@y, the address the mail is from. Read each mailbox by its <angle
+    # address>, the text before it being the display name.
+    lenient = tuple(a for raw in _raw_values(msg, name) for a in lenient_addresses(raw))
+    if lenient and {a.spec for a in lenient} != {a.spec for a in found}:
+        shown = ", ".join(a.spec for a in lenient)
+        notes.append(f"{name} header malformed; read by its angle addresses as: {shown}")
+        return lenient
     if not found:  # fall back to the lenient old parser before giving up
         pairs = getaddresses(_raw_values(msg, name))
         found = tuple(Address(clean(spec), clean(dn) or None) for dn, spec in pairs if spec)
     return found
+
+
+def _mailboxes(value: str) -> Iterator[str]:
+    """The mailboxes of an address list: split at commas outside quotes, comments and
+    angle brackets; a group's name ("team:") and its closing ";" are dropped."""
+    start, quoted, depth, angle, i = 0, False, 0, 0, 0
+    while i < len(value):
+        c = value[i]
+        if c == "\\" and (quoted or depth):
+            i += 2
+            continue
+        if quoted:
+            quoted = c != '"'
+        elif c == '"':
+            quoted = True
+        elif c == "(":
+            depth += 1
+        elif c == ")" and depth:
+            depth -= 1
+        elif depth:
+            pass
+        elif c == "<":
+            angle += 1
+        elif c == ">" and angle:
+            angle -= 1
+        elif not angle and c in ",;":
+            yield value[start:i]
+            start = i + 1
+        elif not angle and c == ":":
+            start = i + 1  # a group's display name
+        i += 1
+    yield value[start:]
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        text = re.sub(r"\\(.)", r"\1", text[1:-1])
+    return text.strip()
+
+
+def _decoded_words(text: str) -> str:
+    if "=?" not in text:
+        return text
+    try:
+        return str(make_header(decode_header(text)))
+    except (HeaderParseError, LookupError, UnicodeError, ValueError):
+        return text
+
+
+def lenient_addresses(value: str) -> list[Address]:
+    """Mailboxes of a header value read by their angle addresses: ``alice@x <bob@y>`` is
+    bob@y shown as "alice@x". A mailbox without angle brackets is its address, a comment
+    after it (``bob@y (Bob)``) its name. Parts with no ``@`` are left out."""
+    found = []
+    for box in _mailboxes(value):
+        angle = _ANGLE.search(box)
+        if angle is not None:
+            spec = angle.group(1).rpartition(":")[2].strip()  # drop an obsolete route
+            shown = _decoded_words(_unquote(box[: angle.start()]))
+        else:
+            comments = _COMMENT.findall(box)
+            spec = _COMMENT.sub("", box).strip()
+            shown = " ".join(c[1:-1].strip() for c in comments)
+        if "@" in spec and not any(ch.isspace() for ch in spec):
+            found.append(Address(clean(spec), clean(shown) or None))
+    return found
+
+
+def other_addresses(address: Address) -> list[str]:
+    """Addresses written in the display name that are not the address itself (a name such
+    as "alice@example.com" on the mail of bob@example.org)."""
+    own = (email_key(address.spec) or address.spec).casefold()
+    shown = _IN_NAME.findall(address.display_name or "")
+    return [a for a in dict.fromkeys(shown) if a.casefold() != own]
 
 
 def _first_id(value: str | None) -> str | None:
@@ -682,6 +781,27 @@ class _Parties:
     senders: tuple[Address, ...]
     recipients: tuple[Address, ...]
     sender_key: str | None
+    shown_as_other: bool = False  # a display name is or holds another address
+
+
+def _names_of_other_addresses(
+    senders: tuple[Address, ...], recipients: tuple[Address, ...], notes: list[str]
+) -> bool:
+    """Note every party whose display name is another address; True if any is."""
+    found = False
+    for role, party, address in [
+        *(("sender", "the address the mail came from", a) for a in senders[:1]),
+        *(("recipient", "the recipient's own address", a) for a in recipients),
+    ]:
+        others = other_addresses(address)
+        if others:
+            found = True
+            notes.append(
+                f"{role} {address.spec} is shown under the name {address.display_name!r}, "
+                f"which is another address ({', '.join(others)}) than {party}: the "
+                f"{role} is {address.spec}; the name is kept as written"
+            )
+    return found
 
 
 def _message(
@@ -701,6 +821,8 @@ def _message(
     if msg.get_content_type() == "multipart/report":
         kind = "system"  # a delivery or read report written by a mail system
     flags = (*when.flags, *body.flags, *(("truncated",) if truncated or raw.oversize else ()))
+    if parties.shown_as_other:
+        flags = (*flags, "display_name_other_address")
     record = MessageRecord(
         locator=parties.locator,
         platform=PLATFORM,
@@ -747,7 +869,8 @@ def message_records(raw: RawMessage, source: Source, ctx: Context, seen: _Seen) 
     seen.messages += 1
     msg = _parse(raw.data)
     senders = _addresses(msg, "From", notes)
-    recipients = (*_addresses(msg, "To", notes), *_addresses(msg, "Cc", notes))
+    recipients = tuple(a for h in ("To", "Cc", "Bcc") for a in _addresses(msg, h, notes))
+    shown_as_other = _names_of_other_addresses(senders, recipients, notes)
     keys: list[str] = []
     for address in (*senders, *recipients):
         account = _account(address, locator)
@@ -755,7 +878,7 @@ def message_records(raw: RawMessage, source: Source, ctx: Context, seen: _Seen) 
         if (account.key, account.display_name) not in seen.accounts:
             seen.accounts.add((account.key, account.display_name))
             yield account
-    parties = _Parties(locator, senders, recipients, keys[0] if senders else None)
+    parties = _Parties(locator, senders, recipients, keys[0] if senders else None, shown_as_other)
     record, found = _message(raw, msg, ctx, notes, parties)
     for note in dict.fromkeys(notes):
         yield ctx.warn(locator, note)
@@ -812,7 +935,7 @@ class EmailMboxExtractor:
     """Mailboxes: mboxo/mboxrd, Netscape/Thunderbird, Gmail Takeout."""
 
     name: ClassVar[str] = "email_mbox"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
     description: ClassVar[str] = (
         "mbox mailboxes (mboxo/mboxrd, Netscape/Thunderbird, Gmail Takeout): one message "
         "record per email, accounts, attachments as derived files"
@@ -832,7 +955,7 @@ class EmailEmlExtractor:
     """One RFC 5322 message per file (.eml)."""
 
     name: ClassVar[str] = "email_eml"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
     description: ClassVar[str] = (
         "single email messages (.eml, RFC 5322/MIME): the message record, accounts, "
         "attachments as derived files"

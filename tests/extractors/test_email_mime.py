@@ -30,6 +30,7 @@ from extractors.records import (
     Message,
     Record,
 )
+from tests.data.issue16_misc import spoofed_eml
 from tests.extractors.helpers import extract_all, source_from_bytes, source_from_file
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -723,3 +724,51 @@ def test_mutated_and_random_inputs_give_only_records_or_warnings(data: bytes) ->
             assert message.kind in KINDS and set(message.flags) <= FLAGS
             message.text.encode("utf-8")  # no lone surrogates reach the records
         assert extract_all(extractor, source_from_bytes(data, "fuzz", mime="text/plain")) == records
+
+
+def test_display_name_that_is_another_address_is_not_the_sender() -> None:
+    """issue 16 §4: ``From: alice@example.com <bob@example.org>`` is bob's mail."""
+    records = _eml(spoofed_eml())
+    (message,) = _messages(records)
+    assert (message.sender_identifier, message.sender_key) == (
+        "bob@example.org",
+        "email:bob@example.org",
+    )
+    assert message.recipients == (
+        "dave@example.org",
+        "hannah@example.com",
+        "frank@example.org",
+        "grace@example.com",
+    )
+    assert message.flags == ("display_name_other_address",)
+    accounts = [(a.email, a.display_name) for a in _of(records, Account)]  # type: ignore[attr-defined]
+    assert accounts == [
+        ("bob@example.org", "alice@example.com"),
+        ("dave@example.org", "carol@example.com"),
+        ("hannah@example.com", "Hannah"),
+        ("frank@example.org", "erin@example.com"),  # RFC 2047-encoded name, decoded
+        ("grace@example.com", "GRACE@example.com"),  # its own address: not flagged
+    ]
+    spoofs = [w for w in _warnings(records) if "another address" in w]
+    assert spoofs == [
+        "sender bob@example.org is shown under the name 'alice@example.com', which is another "
+        "address (alice@example.com) than the address the mail came from: the sender is "
+        "bob@example.org; the name is kept as written",
+        "recipient dave@example.org is shown under the name 'carol@example.com', which is "
+        "another address (carol@example.com) than the recipient's own address: the recipient "
+        "is dave@example.org; the name is kept as written",
+        "recipient frank@example.org is shown under the name 'erin@example.com', which is "
+        "another address (erin@example.com) than the recipient's own address: the recipient "
+        "is frank@example.org; the name is kept as written",
+    ]
+    assert "From header malformed; read by its angle addresses as: bob@example.org" in (
+        _warnings(records)
+    )
+
+
+def test_honest_display_names_are_not_flagged() -> None:
+    data = spoofed_eml().replace(b"From: alice@example.com <", b'From: "Bob" <')
+    data = data.replace(b'"carol@example.com" <', b"Dave <")
+    data = data.replace(b"=?utf-8?q?erin=40example=2Ecom?= <", b"<")
+    (message,) = _messages(_eml(data))
+    assert (message.sender_identifier, message.flags) == ("bob@example.org", ())
