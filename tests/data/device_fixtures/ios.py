@@ -1,0 +1,358 @@
+"""Generator of iPhone databases: sms.db, ChatStorage.sqlite, ContactsV2.sqlite,
+CallHistory.storedata and AddressBook.sqlitedb, with the real table and column names.
+
+Made from public descriptions of the schemas (the queries of iLEAPP and other open parsers
+were read for table and column names and value meanings; no code taken). What differs by
+iOS version is kept: ``sms.db`` times in seconds before iOS 11 and nanoseconds after,
+``destination_caller_id`` and ``message_summary_info`` from iOS 11/12, ``thread_originator_guid``
+from iOS 14, ``date_edited``/``date_retracted`` and text only in ``attributedBody`` from
+iOS 16. Variants: ``ios10``, ``ios12``, ``ios14``, ``ios16``, ``ios17``.
+
+The storyline is case-alpha's, seen from Hannah Price's iPhone (+44 7700 900461): Daniel
+Mercer writes from +44 7700 900123 ("Dan" in her contacts) and from +44 7700 900987, Sophie
+Turner is +44 7700 900678, Dan Price +44 7700 900333 (the same numbers as the exports, so the
+aliases can join the device and the exports). No real person's data.
+
+Each ``make_*`` writes one database to ``path`` and returns the device paths of the files it
+names (attachments, media) so a backup generator can add them.
+"""
+
+from __future__ import annotations
+
+import plistlib
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+HOLDER = "+447700900461"
+DAN, DAN_NEW, SOPHIE, DAN_PRICE, PLUMBER = (
+    "+447700900123", "+447700900987", "+447700900678", "+447700900333", "07700 900444",
+)  # fmt: skip
+COCOA = datetime(2001, 1, 1, tzinfo=UTC)
+VARIANTS = ("ios10", "ios12", "ios14", "ios16", "ios17")
+
+
+def at(text: str) -> datetime:
+    """A UTC instant from ``2024-03-01T19:12:41Z``."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def cocoa_s(when: datetime) -> int:
+    """Seconds since 2001-01-01 UTC (older sms.db, CallHistory, ChatStorage use fractions)."""
+    return int((when - COCOA).total_seconds())
+
+
+def cocoa_ns(when: datetime) -> int:
+    """Nanoseconds since 2001-01-01 UTC (sms.db from iOS 11)."""
+    delta = when - COCOA
+    return (delta.days * 86400 + delta.seconds) * 10**9 + delta.microseconds * 1000
+
+
+# --- typedstream: how Messages archives an NSAttributedString (attributedBody) --------------
+
+
+def _ts_int(n: int) -> bytes:
+    if 0 <= n < 0x80:
+        return bytes([n])
+    if -0x8000 <= n < 0x8000:
+        return b"\x81" + n.to_bytes(2, "little", signed=True)
+    return b"\x82" + n.to_bytes(4, "little", signed=True)
+
+
+def attributed_body(text: str) -> bytes:
+    """An ``attributedBody`` as Messages writes it: the string, then one attribute run
+    (part 0, ``__kIMMessagePartAttributeName``) over its length in UTF-16 units."""
+    data = text.encode("utf-8")
+    units = len(text.encode("utf-16-le")) // 2
+    return (
+        b"\x04\x0bstreamtyped\x81\xe8\x03\x84\x01@\x84\x84\x84\x12NSAttributedString\x00"
+        b"\x84\x84\x08NSObject\x00\x85\x92\x84\x84\x84\x08NSString\x01\x94\x84\x01+"
+        + _ts_int(len(data))
+        + data
+        + b"\x86\x84\x02iI\x01"
+        + _ts_int(units)
+        + b"\x92\x84\x84\x84\x0cNSDictionary\x00\x94\x84\x01i\x01\x92\x84\x96\x96"
+        b"\x1d__kIMMessagePartAttributeName\x86\x92\x84\x84\x84\x08NSNumber\x00"
+        b"\x84\x84\x07NSValue\x00\x94\x84\x01*\x84\x99\x99\x00\x86\x86\x86"
+    )
+
+
+# --- sms.db ------------------------------------------------------------------------------
+
+_MESSAGE_BASE = (
+    "ROWID INTEGER PRIMARY KEY AUTOINCREMENT, guid TEXT UNIQUE NOT NULL, text TEXT, "
+    "replace INTEGER DEFAULT 0, service_center TEXT, handle_id INTEGER DEFAULT 0, subject TEXT, "
+    "country TEXT, attributedBody BLOB, version INTEGER DEFAULT 0, type INTEGER DEFAULT 0, "
+    "service TEXT, account TEXT, account_guid TEXT, error INTEGER DEFAULT 0, date INTEGER, "
+    "date_read INTEGER, date_delivered INTEGER, is_delivered INTEGER DEFAULT 0, "
+    "is_finished INTEGER DEFAULT 0, is_emote INTEGER DEFAULT 0, is_from_me INTEGER DEFAULT 0, "
+    "is_empty INTEGER DEFAULT 0, is_delayed INTEGER DEFAULT 0, is_auto_reply INTEGER DEFAULT 0, "
+    "is_prepared INTEGER DEFAULT 0, is_read INTEGER DEFAULT 0, "
+    "is_system_message INTEGER DEFAULT 0, is_sent INTEGER DEFAULT 0, "
+    "has_dd_results INTEGER DEFAULT 0, is_service_message INTEGER DEFAULT 0, "
+    "is_forward INTEGER DEFAULT 0, was_downgraded INTEGER DEFAULT 0, "
+    "is_archive INTEGER DEFAULT 0, cache_has_attachments INTEGER DEFAULT 0, "
+    "cache_roomnames TEXT, was_data_detected INTEGER DEFAULT 0, "
+    "was_deduplicated INTEGER DEFAULT 0, is_audio_message INTEGER DEFAULT 0, "
+    "is_played INTEGER DEFAULT 0, date_played INTEGER, item_type INTEGER DEFAULT 0, "
+    "other_handle INTEGER DEFAULT 0, group_title TEXT, group_action_type INTEGER DEFAULT 0, "
+    "share_status INTEGER DEFAULT 0, share_direction INTEGER DEFAULT 0, "
+    "is_expirable INTEGER DEFAULT 0, expire_state INTEGER DEFAULT 0, "
+    "message_action_type INTEGER DEFAULT 0, message_source INTEGER DEFAULT 0, "
+    "associated_message_guid TEXT, associated_message_type INTEGER DEFAULT 0, "
+    "balloon_bundle_id TEXT, payload_data BLOB, expressive_send_style_id TEXT, "
+    "associated_message_range_location INTEGER DEFAULT 0, "
+    "associated_message_range_length INTEGER DEFAULT 0, time_expressive_send_played INTEGER"
+)
+_MESSAGE_IOS12 = (
+    ", message_summary_info BLOB, ck_sync_state INTEGER DEFAULT 0, ck_record_id TEXT, "
+    "ck_record_change_tag TEXT, destination_caller_id TEXT, sr_ck_sync_state INTEGER DEFAULT 0, "
+    "sr_ck_record_id TEXT, sr_ck_record_change_tag TEXT, is_corrupt INTEGER DEFAULT 0, "
+    "reply_to_guid TEXT, sort_id INTEGER, is_spam INTEGER DEFAULT 0"
+)
+_MESSAGE_IOS14 = (
+    ", has_unseen_mention INTEGER DEFAULT 0, thread_originator_guid TEXT, "
+    "thread_originator_part TEXT, syndication_ranges TEXT, "
+    "was_delivered_quietly INTEGER DEFAULT 0, did_notify_recipient INTEGER DEFAULT 0, "
+    "synced_syndication_ranges TEXT"
+)
+_MESSAGE_IOS16 = (
+    ", date_retracted INTEGER DEFAULT 0, date_edited INTEGER DEFAULT 0, "
+    "was_detonated INTEGER DEFAULT 0, part_count INTEGER"
+)
+_MESSAGE_IOS17 = (
+    ", is_stewie INTEGER DEFAULT 0, is_kt_verified INTEGER DEFAULT 0, is_sos INTEGER DEFAULT 0, "
+    "is_critical INTEGER DEFAULT 0, bia_reference_id TEXT DEFAULT NULL, "
+    "fallback_hash TEXT DEFAULT NULL"
+)
+_SMS_TABLES = """
+CREATE TABLE _SqliteDatabaseProperties (key TEXT, value TEXT, UNIQUE(key));
+CREATE TABLE handle (ROWID INTEGER PRIMARY KEY AUTOINCREMENT UNIQUE, id TEXT NOT NULL,
+  country TEXT, service TEXT NOT NULL, uncanonicalized_id TEXT, person_centric_id TEXT,
+  UNIQUE (id, service));
+CREATE TABLE chat (ROWID INTEGER PRIMARY KEY AUTOINCREMENT, guid TEXT UNIQUE NOT NULL,
+  style INTEGER, state INTEGER, account_id TEXT, properties BLOB, chat_identifier TEXT,
+  service_name TEXT, room_name TEXT, account_login TEXT, is_archived INTEGER DEFAULT 0,
+  last_addressed_handle TEXT, display_name TEXT, group_id TEXT, is_filtered INTEGER DEFAULT 0,
+  successful_query INTEGER);
+CREATE TABLE attachment (ROWID INTEGER PRIMARY KEY AUTOINCREMENT, guid TEXT UNIQUE NOT NULL,
+  created_date INTEGER DEFAULT 0, start_date INTEGER DEFAULT 0, filename TEXT, uti TEXT,
+  mime_type TEXT, transfer_state INTEGER DEFAULT 0, is_outgoing INTEGER DEFAULT 0,
+  user_info BLOB, transfer_name TEXT, total_bytes INTEGER DEFAULT 0);
+CREATE TABLE chat_handle_join (chat_id INTEGER REFERENCES chat (ROWID) ON DELETE CASCADE,
+  handle_id INTEGER REFERENCES handle (ROWID) ON DELETE CASCADE, UNIQUE(chat_id, handle_id));
+CREATE TABLE message_attachment_join (message_id INTEGER REFERENCES message (ROWID)
+  ON DELETE CASCADE, attachment_id INTEGER REFERENCES attachment (ROWID) ON DELETE CASCADE,
+  UNIQUE(message_id, attachment_id));
+CREATE TABLE chat_message_join (chat_id INTEGER REFERENCES chat (ROWID) ON DELETE CASCADE,
+  message_id INTEGER REFERENCES message (ROWID) ON DELETE CASCADE, message_date INTEGER DEFAULT 0,
+  PRIMARY KEY (chat_id, message_id));
+"""
+_SMS_INDEXES = """
+CREATE INDEX chat_message_join_idx_message_id_only ON chat_message_join(message_id);
+CREATE INDEX message_idx_handle ON message(handle_id, date);
+CREATE INDEX chat_handle_join_idx_handle_id ON chat_handle_join(handle_id);
+CREATE INDEX message_attachment_join_idx_message_id ON message_attachment_join(message_id);
+"""
+
+
+@dataclass
+class SmsChat:
+    """A group chat: its identifier (``chat123...``), name and members' handles."""
+
+    identifier: str
+    name: str | None
+    members: tuple[str, ...]
+    service: str = "iMessage"
+
+
+@dataclass
+class SmsMessage:
+    """One row of ``message``. ``party`` is the other handle (one-to-one) or a group chat's
+    identifier; in a group, ``sender`` is who wrote an incoming message."""
+
+    when: datetime
+    text: str
+    party: str
+    from_me: bool = False
+    service: str = "SMS"
+    sender: str | None = None
+    delivered: datetime | None = None
+    read: datetime | None = None
+    attachments: tuple[tuple[str, str], ...] = ()  # (file name, MIME type)
+    edited: datetime | None = None
+    retracted: datetime | None = None
+    item_type: int = 0
+    group_action_type: int = 0
+    other: str | None = None
+    group_title: str | None = None
+    error: int = 0
+    subject: str | None = None
+    reply_to: str | None = None  # index of the message replied to (thread_originator_guid)
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def sms_chats() -> list[SmsChat]:
+    return [SmsChat("chat584019273645", "Friends", (SOPHIE, DAN_PRICE))]
+
+
+def sms_storyline() -> list[SmsMessage]:
+    """Hannah's Messages: SMS and iMessage with Daniel Mercer's two numbers, Sophie, a
+    group chat, a photo, an edited and an unsent message, a contact card by MMS."""
+    m = SmsMessage
+    return [
+        m(at("2024-03-01T19:12:41Z"), "Hi Hannah, it's Dan. Can we talk?", DAN,
+          read=at("2024-03-01T19:14:02Z")),
+        m(at("2024-03-01T19:15:10Z"), "Please leave me alone.", DAN, from_me=True,
+          delivered=at("2024-03-01T19:15:12Z")),
+        m(at("2024-03-02T08:00:05Z"), "New number. You can't block me forever.", DAN_NEW,
+          service="iMessage", delivered=at("2024-03-02T08:00:06Z"),
+          read=at("2024-03-02T08:30:00Z")),
+        m(at("2024-03-02T08:31:00Z"), "Look what he sent me this morning", SOPHIE,
+          from_me=True, service="iMessage",
+          attachments=(("IMG_0001.HEIC", "image/heic"),)),
+        m(at("2024-03-02T08:33:20Z"), "Are you ok? Call me", "chat584019273645",
+          service="iMessage", sender=SOPHIE),
+        m(at("2024-03-02T08:34:00Z"), "", "chat584019273645", from_me=True,
+          service="iMessage", item_type=2, group_title="Friends"),
+        m(at("2024-03-02T08:35:00Z"), "I'm fine, going to the police", "chat584019273645",
+          from_me=True, service="iMessage"),
+        m(at("2024-03-03T22:01:00Z"), "I only want to talk", DAN_NEW, service="iMessage",
+          edited=at("2024-03-03T22:02:00Z")),
+        m(at("2024-03-03T22:05:00Z"), "", DAN_NEW, service="iMessage",
+          edited=at("2024-03-03T22:06:00Z"), retracted=at("2024-03-03T22:06:00Z")),
+        m(at("2024-03-04T10:00:00Z"), "", PLUMBER, service="SMS",
+          attachments=(("Mercer Plumbing.vcf", "text/vcard"),)),
+        m(at("2024-03-04T10:05:00Z"), "Sorry, wrong number?", PLUMBER, from_me=True,
+          error=4),
+        m(at("2024-03-05T12:00:00Z"), "Did he reply?", SOPHIE, service="iMessage",
+          reply_to="3"),
+    ]  # fmt: skip
+
+
+def _message_table(variant: str) -> str:
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; one of {VARIANTS}")
+    n = VARIANTS.index(variant)
+    parts = [_MESSAGE_BASE, _MESSAGE_IOS12, _MESSAGE_IOS14, _MESSAGE_IOS16, _MESSAGE_IOS17]
+    return "CREATE TABLE message (" + "".join(parts[: max(1, n + 1)]) + ");"
+
+
+def attachment_path(guid: str, name: str) -> str:
+    """The ``attachment.filename`` Messages writes (``~/Library/SMS/Attachments/xx/yy/``)."""
+    return f"~/Library/SMS/Attachments/{guid[-2:].lower()}/{guid[:2].lower()}/{guid}/{name}"
+
+
+def make_sms_db(
+    path: Path,
+    variant: str = "ios17",
+    messages: Iterable[SmsMessage] | None = None,
+    chats: Iterable[SmsChat] | None = None,
+    *,
+    holder: str = HOLDER,
+) -> list[str]:
+    """Write an sms.db; returns the device paths (``MediaDomain/...``) of its attachments."""
+    table = _message_table(variant)
+    modern = variant != "ios10"
+    attributed_only = variant in ("ios16", "ios17")
+    has = {c.split()[0] for c in table[len("CREATE TABLE message (") : -2].split(", ")}
+    path.unlink(missing_ok=True)
+    conn = sqlite3.connect(path)
+    conn.executescript(_SMS_TABLES + table + _SMS_INDEXES)
+    handles: dict[tuple[str, str], int] = {}
+    chat_ids: dict[tuple[str, str], int] = {}
+    groups = {c.identifier: c for c in (sms_chats() if chats is None else chats)}
+    paths: list[str] = []
+
+    def handle(ident: str, service: str) -> int:
+        if (ident, service) not in handles:
+            cur = conn.execute(
+                "INSERT INTO handle (id, country, service, uncanonicalized_id) VALUES (?,?,?,?)",
+                (ident, "gb", service, ident.replace(" ", "")),
+            )
+            handles[(ident, service)] = int(cur.lastrowid or 0)
+        return handles[(ident, service)]
+
+    def chat(party: str, service: str) -> int:
+        if (party, service) not in chat_ids:
+            group = groups.get(party)
+            style = 43 if group else 45
+            prefix = "any" if service == "iMessage" else service
+            cur = conn.execute(
+                "INSERT INTO chat (guid, style, state, chat_identifier, service_name, "
+                "display_name, account_login) VALUES (?,?,?,?,?,?,?)",
+                (f"{prefix};{'+' if group else '-'};{party}", style, 3, party, service,
+                 group.name if group else "", f"P:{holder}"),
+            )  # fmt: skip
+            chat_ids[(party, service)] = cid = int(cur.lastrowid or 0)
+            for member in group.members if group else (party,):
+                conn.execute(
+                    "INSERT INTO chat_handle_join VALUES (?, ?)", (cid, handle(member, service))
+                )
+        return chat_ids[(party, service)]
+
+    guids: list[str] = []
+    for i, msg in enumerate(sms_storyline() if messages is None else messages):
+        guid = f"{0x1F3A0000 + i:08X}-7C1D-4B2E-9A6F-{i:012X}"
+        guids.append(guid)
+        stamp = cocoa_ns if modern else cocoa_s
+        group = groups.get(msg.party)
+        other = msg.sender if group else msg.party
+        row: dict[str, object] = {
+            "guid": guid,
+            "text": None if attributed_only and msg.text else msg.text,
+            "attributedBody": attributed_body(msg.text) if msg.text and modern else None,
+            "handle_id": 0 if msg.from_me or other is None else handle(other, msg.service),
+            "service": msg.service,
+            "account": f"p:{holder}" if msg.service == "SMS" else f"P:{holder}",
+            "error": msg.error,
+            "date": stamp(msg.when),
+            "date_read": stamp(msg.read) if msg.read else 0,
+            "date_delivered": stamp(msg.delivered) if msg.delivered else 0,
+            "is_delivered": int(msg.delivered is not None or not msg.from_me),
+            "is_finished": 1,
+            "is_from_me": int(msg.from_me),
+            "is_read": int(msg.read is not None),
+            "is_sent": int(msg.from_me and not msg.error),
+            "cache_has_attachments": int(bool(msg.attachments)),
+            "item_type": msg.item_type,
+            "group_action_type": msg.group_action_type,
+            "group_title": msg.group_title,
+            "other_handle": handle(msg.other, msg.service) if msg.other else 0,
+            "subject": msg.subject,
+            "destination_caller_id": holder,
+        }
+        if msg.reply_to is not None:
+            row["thread_originator_guid"] = guids[int(msg.reply_to)]
+        if (msg.edited or msg.retracted) and "date_edited" in has:  # iOS 16+
+            row["date_edited"] = cocoa_ns(msg.edited or msg.retracted)  # type: ignore[arg-type]
+            summary: dict[str, object] = {"ep": [0], "ec": {"0": [
+                {"d": cocoa_s(msg.when), "t": attributed_body("I love you")}]}}  # fmt: skip
+            if msg.retracted:
+                row["date_retracted"] = cocoa_ns(msg.retracted)
+                summary = {"rp": [0], "otr": {"0": {"le": 0, "lo": 0}}}
+            row["message_summary_info"] = plistlib.dumps(summary, fmt=plistlib.FMT_BINARY)
+        row.update(msg.extra)
+        row = {k: v for k, v in row.items() if k in has}
+        cur = conn.execute(
+            f"INSERT INTO message ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+            tuple(row.values()),
+        )
+        rowid = int(cur.lastrowid or 0)
+        cid = chat(msg.party, msg.service)
+        conn.execute("INSERT INTO chat_message_join VALUES (?,?,?)", (cid, rowid, row["date"]))
+        for k, (name, mime) in enumerate(msg.attachments):
+            aguid = f"AT{i:04d}{k:02d}-0000-4000-8000-{i:012X}"
+            filename = attachment_path(aguid, name)
+            cur = conn.execute(
+                "INSERT INTO attachment (guid, created_date, filename, mime_type, transfer_name,"
+                " total_bytes, is_outgoing) VALUES (?,?,?,?,?,?,?)",
+                (aguid, cocoa_s(msg.when), filename, mime, name, 1024, int(msg.from_me)),
+            )
+            conn.execute("INSERT INTO message_attachment_join VALUES (?,?)", (rowid, cur.lastrowid))
+            paths.append("MediaDomain/" + filename[2:])
+    conn.commit()
+    conn.close()
+    return paths
