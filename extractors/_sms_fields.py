@@ -8,8 +8,19 @@ from datetime import datetime
 
 from extractors._xml_text import Value
 
+# CallLog.Calls presentation: 1 allowed, 2 restricted (withheld by the caller), 3 unknown
+# (the network gave none), 4 payphone. Before it existed Android stored the number as
+# CallerInfo's UNKNOWN_NUMBER "-1", PRIVATE_NUMBER "-2" or PAYPHONE_NUMBER "-3"; some ROMs
+# and older apps write words instead. None of these is a number: never an account.
 _PRESENTATION = {2: "withheld", 3: "unknown", 4: "payphone"}
-_SPECIAL_NUMBERS = {"-1": "unknown", "-2": "withheld", "-3": "payphone", "": "no number"}
+_SPECIAL_NUMBERS = {"-1": "unknown", "-2": "withheld", "-3": "payphone", "": "unknown"}
+_SPECIAL_NUMBERS |= {"null": "unknown", "unknown": "unknown", "unknown number": "unknown"}
+_SPECIAL_NUMBERS |= dict.fromkeys(
+    ("private", "private number", "withheld", "number withheld", "restricted", "anonymous",
+     "hidden", "no caller id"),
+    "withheld",
+)  # fmt: skip
+_SPECIAL_NUMBERS |= {"payphone": "payphone", "pay phone": "payphone"}
 # readable_date as en-GB and en-US phones write it; other locales are not cross-checked.
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 _TIME = r"(?P<h>\d{1,2}):(?P<mi>\d{2}):(?P<s>\d{2})"
@@ -64,11 +75,17 @@ def readable_gap(readable: str, ms: int) -> float:
 
 
 def hidden_number(number: str | None, presentation: int | None) -> str | None:
-    """Why a call has no usable number (withheld, unknown, payphone), or None if it has one."""
-    n = (number or "").strip()
-    if n not in ("", "null", "-1", "-2", "-3"):
+    """Why a call or text has no usable number ("withheld", "unknown", "payphone"), or None
+    if it has one. The presentation, when given, says it; else the number's stand-in."""
+    n = (number or "").strip().casefold()
+    if n not in _SPECIAL_NUMBERS:
         return None
-    return _PRESENTATION.get(presentation or 0) or _SPECIAL_NUMBERS.get(n, "no number")
+    return _PRESENTATION.get(presentation or 0) or _SPECIAL_NUMBERS[n]
+
+
+def presentation_word(presentation: int | None) -> str | None:
+    """What a presentation other than "allowed" says ("withheld", …), else None."""
+    return _PRESENTATION.get(presentation or 0)
 
 
 def join_texts(parts: list[Value]) -> Value:

@@ -13,12 +13,13 @@ from extractors._sms_fields import (
     hidden_number,
     int_or_none,
     join_texts,
+    presentation_word,
     readable_gap,
     with_subject,
 )
 from extractors._xml_text import MARK_OPEN, Value, repair
 from extractors.base import Context, Source
-from extractors.identifiers import email_key, phone_e164
+from extractors.identifiers import email_key, read_phone, region_of_numbers
 from extractors.records import Account, Call, DerivedFile, Locator, Message, Record
 from extractors.timeutil import epoch_ms_to_utc, epoch_s_to_utc
 
@@ -33,6 +34,15 @@ _CALL_TYPES |= {6: "blocked", 7: "answered_other"}  # 7: answered on another dev
 _CHARSETS = {3: "ascii", 4: "latin-1", 106: "utf-8", 1000: "utf-16-be", 1015: "utf-16"}
 _FROM, _TO_CC_BCC = 137, (151, 130, 129)
 _TEXTS = ("body", "subject", "sub", "text")  # their repairs show as raw_text + text_fixed
+_NUMBERS = re.compile(rb'\b(?:address|number|service_center)="([^"]{4,200})"')
+
+
+def export_region(source: Source, region: str) -> str | None:
+    """The country most international numbers in the file's first bytes are in, when it is
+    not the case's: the phone was used there, so its numbers written without a country
+    code are read as that country's first."""
+    found = (m.decode("utf-8", "replace") for m in _NUMBERS.findall(source.head))
+    return region_of_numbers((n for value in found for n in value.split("~")), region)
 
 
 @dataclass
@@ -65,7 +75,16 @@ class Builder:
         self.mms: _Mms | None = None
         self._keys: dict[tuple[str, str, str | None], str] = {}
         self._e164: dict[str, str | None] = {}
+        self._unsure: set[str] = set()  # numbers kept as written: their region is not known
         self._last_ms: int | None = None
+        self.export_region = export_region(source, ctx.region)
+        if self.export_region is not None:
+            self.warn(
+                source.locate(line=1),
+                f"most international numbers at the start of the file are in "
+                f"{self.export_region}: numbers written without a country code are read as "
+                f"{self.export_region} numbers first, then {ctx.region} (the case's region)",
+            )
 
     def warn(self, loc: Locator, message: str) -> None:
         self.out.append(self.ctx.warn(loc, message))
@@ -93,10 +112,19 @@ class Builder:
             self.warn(loc, f"<{what}>: NUL bytes in {nul} removed; raw_text keeps them as \\x00")
         return Attrs(text, raw)
 
-    def phone(self, raw: str) -> str | None:
+    def phone(self, raw: str, loc: Locator | None = None) -> str | None:
         if raw not in self._e164:
-            self._e164[raw] = phone_e164(raw, self.ctx.region)
+            reading = read_phone(raw, self.ctx.region, self.export_region)
+            self._e164[raw] = reading.e164
+            if reading.unsure:
+                self._unsure.add(raw)
+                if loc is not None:
+                    self.warn(loc, reading.note(self.ctx.region))
         return self._e164[raw]
+
+    def unsure(self, *numbers: str | None) -> tuple[str, ...]:
+        """Flag ``phone_region_unsure`` when any of the numbers was kept as written."""
+        return ("phone_region_unsure",) if self._unsure.intersection(numbers) else ()
 
     def account(self, platform: str, address: str, name: str | None, loc: Locator) -> str:
         """Queue the Account for an address (once per address and name); return its key."""
@@ -111,7 +139,7 @@ class Builder:
             handle=None if is_phone else address,
             display_name=name,
             phone_raw=address if is_phone else None,
-            phone_e164=self.phone(address) if is_phone else None,
+            phone_e164=self.phone(address, loc) if is_phone else None,
             email=email,
         )
         self._keys[(platform, address, name)] = acc.key
@@ -165,22 +193,34 @@ class Builder:
             self.warn(loc, f"<sms> type {kind} ({_UNSENT[kind]}): not known to have been sent")
         if address is None:
             self.warn(loc, "<sms> has no address: the other party is not named")
+        hidden = hidden_number(address, None) if address is not None else None
+        if hidden:
+            address = None  # "-2" and the like stand for no number: never an account
         key = self.account("sms", address, name, loc) if address else None
         when = self.when(v, loc, "sms")
-        text, raw = with_subject(v.value("subject"), v.value("body"))
+        body = v.value("body")
+        null_body = body.text == "null" and body.raw is None
+        if null_body:  # the app's word for a body the phone did not have; raw kept
+            body = Value("", "null")
+        text, raw = with_subject(v.value("subject"), body)
+        fixed = ("body_null",) if null_body else ("text_fixed",) if raw is not None else ()
         incoming = direction == "incoming"
+        thread = f"sms:{hidden}" if hidden else self.thread("sms", [address] if address else [])
         self.out.append(
             Message(
                 locator=loc,
                 platform="sms",
-                thread_id=self.thread("sms", [address] if address else []),
-                thread_title=name or address,
+                thread_id=thread,
+                thread_title=name or address or (f"({hidden})" if hidden else None),
                 sender_key=key if incoming else None,
                 sender_identifier=address if incoming else None,
                 recipients=(address,) if address and direction == "outgoing" else (),
                 sent_at_utc=when.utc,
                 sent_at_raw=when.raw,
-                flags=when.flags + (("text_fixed",) if raw is not None else ()),
+                flags=when.flags
+                + fixed
+                + ((f"number_{hidden}",) if hidden else ())
+                + self.unsure(address),
                 text=text,
                 raw_text=raw,
                 direction=direction,
@@ -264,6 +304,7 @@ class Builder:
         when = self.when(v, loc, "mms", mms=True)
         text, raw = with_subject(v.value("sub"), join_texts(m.texts))
         flags = (("text_fixed",) if raw is not None else ()) + (("truncated",) if truncated else ())
+        flags += self.unsure(*others, *recipients, sender)
         self.out.append(
             Message(
                 locator=loc,
@@ -307,12 +348,18 @@ class Builder:
         direction = _CALL_TYPES.get(kind or 0, "unknown")
         if direction == "unknown":
             self.warn(loc, f"<call> type {v.opt('type')!r} unknown: direction not stated")
-        hidden = hidden_number(number, int_or_none(v.opt("presentation")))
+        presentation = int_or_none(v.opt("presentation"))
+        hidden = hidden_number(number, presentation)
+        shown = hidden or presentation_word(presentation)
+        if shown and not hidden:
+            self.warn(loc, f"<call> presentation {presentation} ({shown}) but number "
+                           f"{number!r} given: the number is kept")  # fmt: skip
         name = v.contact()
         key = self.account("phone", number, name, loc) if number and not hidden else None
         e164 = self.phone(number) if number and not hidden else None
         thread = f"phone:{hidden or e164 or number}"
         when = self.when(v, loc, "call")
+        flags = when.flags + ((f"number_{shown}",) if shown else ()) + self.unsure(number)
         duration = int_or_none(v.opt("duration"))
         if duration is None:
             self.warn(loc, f"<call> duration {v.opt('duration')!r} is not a number of seconds")
@@ -325,7 +372,7 @@ class Builder:
             party_key=key,
             started_at_utc=when.utc,
             started_at_raw=when.raw,
-            flags=when.flags,
+            flags=flags,
             duration_s=duration,
             direction=direction,
         )
@@ -343,7 +390,7 @@ class Builder:
                 recipients=(number,) if said == "outgoing" and number and not hidden else (),
                 sent_at_utc=when.utc,
                 sent_at_raw=when.raw,
-                flags=when.flags,
+                flags=flags,
                 kind="call",
                 direction=said,
             )

@@ -32,9 +32,19 @@ Records and decisions:
   137). The owner's own messages and calls name no sender (None); the other party is in
   ``recipients``. Drafts, outbox, failed and queued messages are kept, with a warning that
   they are not known to have been sent. Withheld/unknown/payphone callers (``number`` empty or
-  ``-1``/``-2``/``-3``; ``presentation``) have no sender and thread ``phone:withheld`` etc.
+  ``-1``/``-2``/``-3`` as Android's CallerInfo writes them: unknown, withheld, payphone;
+  "Private", "Unknown" and the like; ``presentation`` 2/3/4, which wins) have no sender and
+  no account, thread ``phone:withheld`` etc., title "(withheld)" and flag
+  ``number_withheld``/``number_unknown``/``number_payphone``; a number given with such a
+  presentation is kept, flagged and warned. A text from such a stand-in is the same
+  (``sms:withheld``). A ``body`` of ``null`` (the app's word for none) is no text: flag
+  ``body_null``, ``raw_text`` "null".
 * An ``Account`` per address and contact name (``(Unknown)`` is no name): ``phone_raw`` as
-  written, ``phone_e164`` with ``ctx.region``; addresses without digits (``MPESA``) are
+  written, ``phone_e164`` read by ``identifiers.read_phone``: the number's own country code,
+  else the country most international numbers at the start of the file are in (the phone
+  was used there; warned), else ``ctx.region``; a national number valid only elsewhere is
+  kept as written (no E.164), warned once and its messages and calls flagged
+  ``phone_region_unsure``; addresses without digits (``MPESA``) are
   handles, e-mail addresses (MMS gateways) are e-mails. Threads are ``sms:``/``phone:`` plus
   the E.164 form (else the text as written), as the phone itself shows ``07700 900123`` and
   ``+447700900123`` as one conversation; group MMS join the sorted members with ``~``.
@@ -287,7 +297,7 @@ class SmsBackupXmlExtractor:
     """SMS Backup & Restore (SyncTech) XML: SMS, MMS with parts, and call logs."""
 
     name: ClassVar[str] = "sms_backup_xml"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "1.1"
     description: ClassVar[str] = (
         "Android SMS Backup & Restore XML (<smses>: SMS and MMS with their parts; "
         "<calls>: the call log)"

@@ -36,6 +36,7 @@ from extractors.records import (
     record_to_canonical,
 )
 from extractors.sms_backup_xml import SmsBackupXmlExtractor
+from tests.data import issue16_misc
 from tests.extractors.helpers import extract_all, source_from_bytes, source_from_file
 
 DATA = Path(__file__).parents[1] / "data"
@@ -284,6 +285,7 @@ def test_one_withheld_call_field_by_field() -> None:
         number_raw="",
         started_at_utc="2024-01-12T21:08:00Z",
         started_at_raw=raw,
+        flags=("number_withheld",),
         duration_s=0,
         direction="blocked",
     )
@@ -294,6 +296,7 @@ def test_one_withheld_call_field_by_field() -> None:
         thread_title="(withheld)",
         sent_at_utc="2024-01-12T21:08:00Z",
         sent_at_raw=raw,
+        flags=("number_withheld",),
         kind="call",
         direction="incoming",
     )
@@ -620,7 +623,7 @@ def test_ingest_stores_messages_and_the_mms_photo_as_a_child_item(
     path.write_bytes((EVIDENCE / SMS_FILE).read_bytes())
     ingest_paths(case, signer, [path])
     items = list(queries.iter_items(case))
-    assert "sms_backup_xml@1.0" in items[0]["extractors"] and items[0]["warnings"] == []
+    assert "sms_backup_xml@1.1" in items[0]["extractors"] and items[0]["warnings"] == []
     photo = next(i for i in items if i["name"] == "image000000.jpg")
     assert photo["parent_id"] == items[0]["id"]
     sms_messages = [m for m in queries.iter_messages(case) if m["platform"] == "sms"]
@@ -663,3 +666,84 @@ def test_surrogate_pair_split_across_pieces_is_still_joined(split: int) -> None:
     data = backup(sms(filler + "&#55357;&#56832;"))
     (message,) = of(extract_all(EXTRACTOR, _source(data)), Message)
     assert message.text.endswith("y😀")
+
+
+# --- issue 16 §4: "null" bodies, hidden callers, numbers of other countries ----------------
+
+
+def test_null_body_is_no_text_flagged_with_raw_kept() -> None:
+    records = run(issue16_misc.sms_null_and_hidden())
+    null, hidden, plain = of(records, Message)
+    assert (null.text, null.raw_text, null.flags) == ("", "null", ("body_null",))
+    assert (plain.text, plain.raw_text, plain.flags) == ("ok", None, ())
+    assert (hidden.thread_id, hidden.thread_title, hidden.flags) == (
+        "sms:withheld",
+        "(withheld)",
+        ("number_withheld",),
+    )
+    assert (hidden.sender_key, hidden.sender_identifier, hidden.text) == (
+        None,
+        None,
+        "you know who",
+    )
+    assert [a.phone_raw for a in of(records, Account)] == ["07700 900123"]  # no "-2" account
+    assert of(records, ExtractWarning) == []
+
+
+def test_hidden_callers_in_every_shape_read_as_what_they_are() -> None:
+    records = run(issue16_misc.calls_hidden(), "calls-20240305000000.xml")
+    calls, messages = of(records, Call), of(records, Message)
+    assert [(c.number_raw, c.thread_id, c.number_e164, c.party_key, c.flags) for c in calls] == [
+        ("-1", "phone:unknown", None, None, ("number_unknown",)),
+        ("-2", "phone:withheld", None, None, ("number_withheld",)),
+        ("-3", "phone:payphone", None, None, ("number_payphone",)),
+        ("", "phone:withheld", None, None, ("number_withheld",)),
+        ("", "phone:unknown", None, None, ("number_unknown",)),
+        ("", "phone:payphone", None, None, ("number_payphone",)),
+        ("Private", "phone:withheld", None, None, ("number_withheld",)),
+        ("Unknown", "phone:unknown", None, None, ("number_unknown",)),
+        ("07700 900123", "phone:+447700900123", "+447700900123", "phone:+447700900123",
+         ("number_withheld",)),
+        ("07700 900123", "phone:+447700900123", "+447700900123", "phone:+447700900123", ()),
+    ]  # fmt: skip
+    assert [m.thread_title for m in messages[:8]] == [
+        "(unknown)", "(withheld)", "(payphone)", "(withheld)", "(unknown)", "(payphone)",
+        "(withheld)", "(unknown)",
+    ]  # fmt: skip
+    assert [m.flags for m in messages] == [c.flags for c in calls]
+    assert [m.sender_key for m in messages[:8]] == [None] * 8
+    assert [a.phone_raw for a in of(records, Account)] == ["07700 900123"]
+    assert [w.message for w in of(records, ExtractWarning)] == [
+        "<call> presentation 2 (withheld) but number '07700 900123' given: the number is kept"
+    ]
+
+
+def test_austrian_phone_reads_national_numbers_as_austrian() -> None:
+    records = run(issue16_misc.sms_austrian_phone())
+    lena = next(a for a in of(records, Account) if a.display_name == "Lena")
+    assert (lena.phone_raw, lena.phone_e164, lena.key) == (
+        "0664 1234567",
+        "+436641234567",
+        "sms:+436641234567",
+    )
+    assert of(records, Message)[-2].thread_id == "sms:+436641234567"
+    assert [w.message for w in of(records, ExtractWarning)] == [
+        "most international numbers at the start of the file are in AT: numbers written "
+        "without a country code are read as AT numbers first, then GB (the case's region)"
+    ]
+
+
+def test_foreign_national_number_in_a_gb_backup_is_kept_raw_and_flagged() -> None:
+    records = run(issue16_misc.sms_foreign_in_gb())
+    lena = next(a for a in of(records, Account) if a.display_name == "Lena")
+    assert (lena.phone_raw, lena.phone_e164, lena.key) == ("0664 1234567", None, "sms:0664 1234567")
+    assert [m.flags for m in of(records, Message)] == [
+        (),
+        ("phone_region_unsure",),
+        ("phone_region_unsure",),
+    ]
+    (warning,) = of(records, ExtractWarning)
+    assert warning.message.startswith(
+        "phone number '0664 1234567' is not valid in GB (the case's region) but would be in AT"
+    )
+    assert warning.locator.line == 4
