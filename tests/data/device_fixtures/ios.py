@@ -356,3 +356,137 @@ def make_sms_db(
     conn.commit()
     conn.close()
     return paths
+
+
+# --- CallHistory.storedata ---------------------------------------------------------------
+
+_CALL_TABLES = """
+CREATE TABLE Z_PRIMARYKEY (Z_ENT INTEGER PRIMARY KEY, Z_NAME VARCHAR, Z_SUPER INTEGER,
+  Z_MAX INTEGER);
+CREATE TABLE Z_METADATA (Z_VERSION INTEGER PRIMARY KEY, Z_UUID VARCHAR(255), Z_PLIST BLOB);
+CREATE TABLE ZCALLRECORD ( Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, Z_OPT INTEGER,
+  ZANSWERED INTEGER, ZCALLTYPE INTEGER, ZDISCONNECTED_CAUSE INTEGER, ZFACE_TIME_DATA INTEGER,
+  ZNUMBER_AVAILABILITY INTEGER, ZORIGINATED INTEGER, ZREAD INTEGER, ZJUNKCONFIDENCE INTEGER,
+  ZJUNKIDENTIFICATIONCATEGORY INTEGER, ZDATE TIMESTAMP, ZDURATION FLOAT, ZADDRESS VARCHAR,
+  ZDEVICE_ID VARCHAR, ZISO_COUNTRY_CODE VARCHAR, ZLOCATION VARCHAR, ZNAME VARCHAR,
+  ZSERVICE_PROVIDER VARCHAR, ZUNIQUE_ID VARCHAR );
+CREATE INDEX ZCALLRECORD_ZDATE_INDEX ON ZCALLRECORD (ZDATE);
+"""
+
+
+@dataclass
+class CallRow:
+    """One ``ZCALLRECORD``: ``call_type`` 1 phone, 8 FaceTime video, 16 FaceTime audio."""
+
+    when: datetime
+    address: str | bytes | None
+    duration: float = 0.0
+    originated: bool = False
+    answered: bool = False
+    call_type: int = 1
+    provider: str = "com.apple.Telephony"
+    name: str | None = None
+
+
+def call_storyline() -> list[CallRow]:
+    c = CallRow
+    return [
+        c(at("2024-03-01T19:20:00Z"), DAN, 0.0, name="Dan"),
+        c(at("2024-03-01T19:25:30Z"), DAN, 42.6, answered=True, name="Dan"),
+        c(at("2024-03-02T08:40:00Z"), SOPHIE, 310.0, originated=True, answered=True,
+          name="Sophie"),
+        c(at("2024-03-02T21:00:00Z"), DAN_NEW.encode(), 0.0, call_type=16,
+          provider="com.apple.FaceTime"),
+        c(at("2024-03-03T09:00:00Z"), DAN_PRICE, 65.2, answered=True, call_type=8,
+          provider="com.apple.FaceTime", name="Dan Price"),
+        c(at("2024-03-04T23:59:00Z"), "", 0.0),
+    ]  # fmt: skip
+
+
+def make_callhistory_db(path: Path, calls: Iterable[CallRow] | None = None) -> list[str]:
+    """Write a CallHistory.storedata; it names no files (returns [])."""
+    path.unlink(missing_ok=True)
+    conn = sqlite3.connect(path)
+    conn.executescript(_CALL_TABLES)
+    conn.execute("INSERT INTO Z_PRIMARYKEY VALUES (2, 'CallRecord', 0, 0)")
+    for i, c in enumerate(call_storyline() if calls is None else calls, 1):
+        conn.execute(
+            "INSERT INTO ZCALLRECORD (Z_PK, Z_ENT, Z_OPT, ZANSWERED, ZCALLTYPE, ZORIGINATED, "
+            "ZREAD, ZDATE, ZDURATION, ZADDRESS, ZISO_COUNTRY_CODE, ZNAME, ZSERVICE_PROVIDER, "
+            "ZUNIQUE_ID, ZDISCONNECTED_CAUSE, ZNUMBER_AVAILABILITY) "
+            "VALUES (?,2,1,?,?,?,1,?,?,?,'gb',?,?,?,0,0)",
+            (i, int(c.answered), c.call_type, int(c.originated),
+             (c.when - COCOA).total_seconds(), c.duration, c.address, c.name, c.provider,
+             f"5B1C{i:04d}-0000-4000-8000-{i:012d}"),
+        )  # fmt: skip
+    conn.commit()
+    conn.close()
+    return []
+
+
+# --- AddressBook.sqlitedb ----------------------------------------------------------------
+
+_AB_TABLES = """
+CREATE TABLE _SqliteDatabaseProperties (key TEXT, value TEXT, UNIQUE(key));
+CREATE TABLE ABPerson (ROWID INTEGER PRIMARY KEY AUTOINCREMENT, First TEXT, Last TEXT,
+  Middle TEXT, FirstPhonetic TEXT, MiddlePhonetic TEXT, LastPhonetic TEXT, Organization TEXT,
+  Department TEXT, Note TEXT, Kind INTEGER, Birthday TEXT, JobTitle TEXT, Nickname TEXT,
+  Prefix TEXT, Suffix TEXT, FirstSort TEXT, LastSort TEXT, CreationDate INTEGER,
+  ModificationDate INTEGER, CompositeNameFallback TEXT, ExternalIdentifier TEXT,
+  ExternalModificationTag TEXT, ExternalUUID TEXT, StoreID INTEGER, DisplayName TEXT,
+  ExternalRepresentation BLOB, FirstSortSection TEXT, LastSortSection TEXT,
+  FirstSortLanguageIndex INTEGER DEFAULT 2147483647,
+  LastSortLanguageIndex INTEGER DEFAULT 2147483647, PersonLink INTEGER DEFAULT -1,
+  ImageURI TEXT, IsPreferredName INTEGER DEFAULT 1, guid TEXT DEFAULT NULL);
+CREATE TABLE ABMultiValue (UID INTEGER PRIMARY KEY, record_id INTEGER, property INTEGER,
+  identifier INTEGER, label INTEGER, value TEXT, guid TEXT);
+CREATE TABLE ABMultiValueLabel (value TEXT, UNIQUE(value));
+CREATE INDEX ABMultiValueRecordIDIndex ON ABMultiValue(record_id);
+"""
+
+
+@dataclass
+class Contact:
+    """A saved contact: names and its numbers and addresses as typed."""
+
+    first: str | None = None
+    last: str | None = None
+    organization: str | None = None
+    phones: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    nickname: str | None = None
+
+
+def contact_storyline() -> list[Contact]:
+    return [
+        Contact("Dan", phones=("07700 900123",)),
+        Contact("Sophie", "Turner", phones=(SOPHIE,), emails=("Sophie.Turner@example.org",)),
+        Contact("Dan", "Price", phones=(DAN_PRICE,)),
+        Contact(organization="Mercer Plumbing", phones=(PLUMBER,)),
+        Contact(nickname="Mum", phones=("+44 7700 900100",)),
+    ]
+
+
+def make_addressbook_db(path: Path, contacts: Iterable[Contact] | None = None) -> list[str]:
+    """Write an AddressBook.sqlitedb; it names no files (returns [])."""
+    path.unlink(missing_ok=True)
+    conn = sqlite3.connect(path)
+    conn.executescript(_AB_TABLES)
+    conn.executemany("INSERT INTO ABMultiValueLabel VALUES (?)",
+                     [("_$!<Mobile>!$_",), ("_$!<Home>!$_",)])  # fmt: skip
+    for c in contact_storyline() if contacts is None else contacts:
+        cur = conn.execute(
+            "INSERT INTO ABPerson (First, Last, Organization, Nickname, Kind) VALUES (?,?,?,?,0)",
+            (c.first, c.last, c.organization, c.nickname),
+        )
+        person = cur.lastrowid
+        for prop, values in ((3, c.phones), (4, c.emails)):
+            for k, value in enumerate(values):
+                conn.execute(
+                    "INSERT INTO ABMultiValue (record_id, property, identifier, label, value) "
+                    "VALUES (?,?,?,?,?)",
+                    (person, prop, k, 1 if prop == 3 else 2, value),
+                )
+    conn.commit()
+    conn.close()
+    return []
