@@ -183,6 +183,24 @@ class SourceFile:
             self._fd = -1
 
 
+@dataclass(frozen=True)
+class Derivation:
+    """How a derived item was made from another item: its ``item.derived`` entry.
+
+    General on purpose: a decrypted copy (issue 13), a redacted copy (issue 15). The
+    original is an item of the case; ``method`` names the transformation, ``library`` and
+    ``library_version`` what performed it, ``parameters`` anything needed to repeat it
+    except secrets (a password is never recorded).
+    """
+
+    original_id: str
+    original_sha256: str
+    method: str
+    library: str
+    library_version: str
+    parameters: tuple[tuple[str, str | int], ...] = ()
+
+
 @dataclass
 class Acquisition:
     """One item about to be recorded: its staged bytes and what is known of its origin."""
@@ -207,6 +225,27 @@ class Acquisition:
     path_bytes_hex: str | None = None
     #: A symbolic link recorded as itself: where it points (escaped like names).
     link_target: str | None = None
+    #: Where the phone keeps the file (domain and relative path in a device backup).
+    device_path: str | None = None
+    #: Set when the item was made from another item rather than read from a source.
+    derivation: Derivation | None = None
+
+    def derived_data(self) -> dict[str, Any]:
+        """The ``item.derived`` entry's data (only for an item with a derivation)."""
+        d = self.derivation
+        if d is None:
+            raise ValueError("not a derived item")
+        return {
+            "item_id": self.item_id,
+            "sha256": self.staged.sha256,
+            "size": self.staged.size,
+            "derived_from": d.original_id,
+            "derived_from_sha256": d.original_sha256,
+            "method": d.method,
+            "library": d.library,
+            "library_version": d.library_version,
+            "parameters": dict(d.parameters),
+        }
 
     def ledger_data(self, examiner: str, tool: str) -> dict[str, Any]:
         """The item.acquired entry's data; absent facts are left out, never null."""
@@ -233,5 +272,6 @@ class Acquisition:
             "name_bytes_hex": self.name_bytes_hex,
             "path_bytes_hex": self.path_bytes_hex,
             "link_target": self.link_target,
+            "device_path": self.device_path,
         }
         return {k: v for k, v in data.items() if v is not None}

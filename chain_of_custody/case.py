@@ -439,6 +439,9 @@ def _item_row(case_id: str, a: Acquisition, entry: Entry) -> dict[str, Any]:
         "reason": a.reason,
         "run_id": a.run_id,
         "ledger_seq": entry.seq,
+        "device_path": a.device_path,
+        "derived_from": a.derivation.original_id if a.derivation else None,
+        "derived_method": a.derivation.method if a.derivation else None,
     }
 
 
@@ -481,6 +484,11 @@ class CaseWriter:
         self.conn.execute(
             sa.insert(T_ITEM),
             [_item_row(self.case.case_id, a, e) for a, e in zip(acquisitions, made, strict=True)],
+        )
+        # A derived item's origin and method, after its item.acquired (issue 13 and 15).
+        derived = [a for a in acquisitions if a.derivation is not None]
+        made += self.append(
+            [NewEntry("item.derived", a.staged.sha256, a.derived_data()) for a in derived]
         )
         return made
 

@@ -72,6 +72,7 @@ class Item(SQLModel, table=True):
         Index("ix_item_run", "run_id", "path"),
         Index("ix_item_parent", "parent_id"),
         Index("ix_item_case_seq", "case_id", "ledger_seq"),  # the evidence table's order
+        Index("ix_item_device_path", "case_id", "device_path"),  # attachments by phone path
     )
 
     id: str = Field(primary_key=True, max_length=36)
@@ -95,6 +96,14 @@ class Item(SQLModel, table=True):
     reason: str
     run_id: str | None = Field(default=None, foreign_key="ingest_run.id", max_length=36)
     ledger_seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+    #: Where the phone keeps the file (``HomeDomain/Library/SMS/sms.db``): from a device
+    #: backup's manifest or a device's file system (issue 13); stated in ``item.acquired``.
+    device_path: str | None = None
+    #: A derived item (a decrypted copy, say): the item it was made from and how, as its
+    #: ``item.derived`` entry states them.
+    #: No foreign key: SQLite would have to rebuild the item table to add one to a case.
+    derived_from: str | None = Field(default=None, max_length=36)
+    derived_method: str | None = Field(default=None, max_length=64)
 
 
 class ItemWarning(SQLModel, table=True):

@@ -82,6 +82,7 @@ ITEM_FIELDS = (
     ("changed_at", "changed_at"),
     ("accessed_at", "accessed_at"),
     ("run_id", "run_id"),
+    ("device_path", "device_path"),
 )
 
 
@@ -278,6 +279,7 @@ def _items(
     report: VerifyReport,
 ) -> None:
     seen: set[str] = set()
+    derived = _first_by(report.by_action.get("item.derived", []), lambda e: e.data.get("item_id"))
     for r in conn.execute(
         sa.select(T_ITEM).where(T_ITEM.c.case_id == case.case_id).order_by(T_ITEM.c.ledger_seq)
     ):
@@ -294,11 +296,34 @@ def _items(
         check.field(subject, "acquired_at", r.acquired_at, data.get("at"), seq, "item.acquired")
         check.field(subject, "acquired_by", r.acquired_by, data.get("actor"), seq, "item.acquired")
         check.field(subject, "ledger_seq", r.ledger_seq, seq, seq, "item.acquired")
+        _derivation(subject, r, derived.pop(r.id, None), check)
+    for e in derived.values():
+        check.deleted(f"derived item {e.data.get('item_id')}", "item", e)
     for item_id, data in acquired.items():
         if item_id not in seen:
             check.deleted(
                 f"item {item_id} ({data.get('name')})", "item", data["seq"], "item.acquired"
             )
+
+
+def _derivation(subject: str, r: Any, e: Entry | None, check: _Checker) -> None:
+    """A derived item's origin and method against its ``item.derived`` entry (issue 13)."""
+    if e is None:
+        if r.derived_from is not None or r.derived_method is not None:
+            check.inserted(subject, "item", "item.derived", " (its derived_from)")
+        return
+    d = e.data
+    check.fields(
+        subject,
+        r,
+        (
+            ("derived_from", d.get("derived_from")),
+            ("derived_method", d.get("method")),
+            ("sha256", d.get("sha256")),
+            ("size", d.get("size")),
+        ),
+        e,
+    )
 
 
 def _blobs(

@@ -50,12 +50,20 @@ from chain_of_custody.containers import (
     walk_zip,
 )
 from chain_of_custody.errors import AcquisitionError
+from chain_of_custody.ios_backup import PasswordFn
 from chain_of_custody.keys import Signer
 from chain_of_custody.ledger import NewEntry, parse_data
 from chain_of_custody.models import IngestRun
 from chain_of_custody.store import BlobStore, StagedBlob
 from extractors.timeutil import zone
 from workstation.extraction import extract_run_items
+from workstation.ingest_backup import (
+    OpenedBackup,
+    finish_backups,
+    map_sources,
+    note_recorded,
+    open_backups,
+)
 from workstation.run_lock import run_lease
 
 T_RUN = IngestRun.__table__  # type: ignore[attr-defined]
@@ -85,6 +93,8 @@ class IngestOptions:
     batch_items: int = 512
     batch_bytes: int = 256 << 20
     skip_extractors: frozenset[str] = frozenset()  # by name; recorded in ingest.started
+    #: Asked for an encrypted iPhone backup's password (given the folder); never recorded.
+    backup_password: PasswordFn | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -132,6 +142,8 @@ class _Source:
     path: Path  # absolute, as given (not symlink-resolved); may hold undecodable bytes
     display: str  # the path as valid text (fs_display): recorded, shown, the run's key
     link: bool = False  # a symbolic link given by the examiner: recorded as itself
+    device_path: str | None = None  # where the phone keeps it (a backup's manifest)
+    device_name: str | None = None  # its name on the phone, shown instead of the fileID
 
 
 def check_options(options: IngestOptions) -> None:
@@ -450,14 +462,15 @@ class Ingest:
         return Acquisition(
             staged=staged,
             mime=mime_of(staged.head),
-            name=fs_display(source.path.name),
+            name=source.device_name or fs_display(source.path.name),
             path=source.display,
             source=self.options.source,
             reason=self.options.reason,
             run_id=run_id,
             times=times,
-            name_bytes_hex=fs_bytes_hex(source.path.name),
+            name_bytes_hex=None if source.device_name else fs_bytes_hex(source.path.name),
             path_bytes_hex=fs_bytes_hex(str(source.path)),
+            device_path=source.device_path,
         )
 
     def prepare_link(self, run_id: str, source: _Source) -> Acquisition:
@@ -807,16 +820,24 @@ def _ingest_paths(
 ) -> IngestSummary:
     options = options or IngestOptions()
     check_options(options)
+    # A backup is opened (and an encrypted one unlocked) before anything is recorded.
+    backups = open_backups(paths, options.backup_password)
     sources, folder_warnings = collect_sources(paths)
+    sources = map_sources(sources, backups)
     job = Ingest(case, signer, options, progress, cancelled)
     job.bytes_total = sum(os.lstat(s.path).st_size for s in sources)
     _, params_hash = run_params(sources, options)
     with run_lease(case.folder, case.case_id, case.engine, params_hash):
-        return _run(case, signer, job, sources, folder_warnings)
+        return _run(case, signer, job, sources, folder_warnings, backups)
 
 
 def _run(
-    case: Case, signer: Signer, job: Ingest, sources: list[_Source], folder_warnings: list[str]
+    case: Case,
+    signer: Signer,
+    job: Ingest,
+    sources: list[_Source],
+    folder_warnings: list[str],
+    backups: list[OpenedBackup],
 ) -> IngestSummary:
     options = job.options
     run_id, done = job.start_run(sources, folder_warnings)
@@ -831,6 +852,8 @@ def _run(
                 raise IngestCancelled
             if acq is None:
                 item_id, size, sha = done[source.display]
+                if backups:
+                    note_recorded(backups, source, item_id, sha)
                 job.summary.skipped_already_acquired += 1
                 job.bytes_total -= size
                 if item_id not in walked and _is_zip_blob(case, sha):
@@ -840,6 +863,8 @@ def _run(
                 continue
             job.add(acq)
             job.report(source.display)
+            if backups:
+                note_recorded(backups, source, acq.item_id, acq.staged.sha256)
             if acq.link_target is not None:
                 job._warn(
                     acq.item_id,
@@ -851,6 +876,7 @@ def _run(
             if looks_like_zip(acq.mime, acq.staged.head):
                 job.walk_archive(run_id, acq.item_id, acq.staged.sha256, source.display, 0, set())
         job.flush()
+        finish_backups(job, run_id, backups)
     except BaseException:
         # Record what is complete; the failing item itself was never staged or is discarded.
         try:

@@ -17,7 +17,7 @@ from chain_of_custody.models import (
     ImageMetaRecord,
     MessageRecord,
 )
-from extractors.image_meta import near_duplicates
+from extractors._phash_neighbours import near_duplicates
 
 T_AVATAR = AccountAvatar.__table__  # type: ignore[attr-defined]
 T_IMAGE = ImageMetaRecord.__table__  # type: ignore[attr-defined]
@@ -103,11 +103,78 @@ def iter_items(case: Case, batch: int = 5000) -> Iterator[dict[str, Any]]:
                     "source": r.source,
                     "reason": r.reason,
                     "ledger_seq": r.ledger_seq,
+                    "device_path": r.device_path,
+                    "derived_from": (
+                        None
+                        if r.derived_from is None
+                        else {"item_id": r.derived_from, "method": r.derived_method}
+                    ),
                     "extractors": extractors.get(r.id, []),
                     "warnings": warnings.get(r.id, []),
                     "near_duplicates": similar.get(r.id, []),
                 }
             after = int(rows[-1].ledger_seq)
+
+
+#: How message databases name an attachment: ``~/`` is the phone user's home, which a
+#: backup files under MediaDomain (sms.db's ``attachment.filename``).
+_HOME_PREFIXES = (("~/", "MediaDomain/"), ("/var/mobile/", "MediaDomain/"))
+
+
+def device_path_of_attachment(path: str) -> str:
+    """The device path an attachment path in a message database names.
+
+    ``~/Library/SMS/Attachments/ab/12/X/IMG.jpeg`` and ``/var/mobile/Library/SMS/…`` become
+    ``MediaDomain/Library/SMS/Attachments/ab/12/X/IMG.jpeg``; a device path is kept as it is.
+    """
+    for prefix, domain in _HOME_PREFIXES:
+        if path.startswith(prefix):
+            return domain + path[len(prefix) :]
+    return path
+
+
+def item_by_device_path(case: Case, device_path: str) -> list[dict[str, Any]]:
+    """Items whose ``device_path`` is the given one (an attachment's file), oldest first.
+
+    An encrypted backup gives two per file: the encrypted blob and its decrypted copy
+    (``derived_from`` set); take the one with ``derived_from`` to read the file.
+    """
+    wanted = device_path_of_attachment(device_path)
+    with db.read_connection(case.engine) as conn:
+        rows = conn.execute(
+            sa.select(
+                T_ITEM.c.id,
+                T_ITEM.c.sha256,
+                T_ITEM.c.name,
+                T_ITEM.c.path,
+                T_ITEM.c.size,
+                T_ITEM.c.mime,
+                T_ITEM.c.device_path,
+                T_ITEM.c.derived_from,
+                T_ITEM.c.derived_method,
+                T_ITEM.c.parent_id,
+            )
+            .where(T_ITEM.c.case_id == case.case_id, T_ITEM.c.device_path == wanted)
+            .order_by(T_ITEM.c.ledger_seq)
+        ).all()
+    return [
+        {
+            "id": r.id,
+            "sha256": r.sha256,
+            "name": r.name,
+            "path": r.path,
+            "size": r.size,
+            "mime": r.mime,
+            "device_path": r.device_path,
+            "parent_id": r.parent_id,
+            "derived_from": (
+                None
+                if r.derived_from is None
+                else {"item_id": r.derived_from, "method": r.derived_method}
+            ),
+        }
+        for r in rows
+    ]
 
 
 def account_index(case: Case) -> dict[str, dict[str, Any]]:
