@@ -490,3 +490,203 @@ def make_addressbook_db(path: Path, contacts: Iterable[Contact] | None = None) -
     conn.commit()
     conn.close()
     return []
+
+
+# --- WhatsApp: ChatStorage.sqlite and ContactsV2.sqlite ----------------------------------
+
+WA_SHARED = "AppDomainGroup-group.net.whatsapp.WhatsApp.shared"
+_WA_TABLES = """
+CREATE TABLE Z_PRIMARYKEY (Z_ENT INTEGER PRIMARY KEY, Z_NAME VARCHAR, Z_SUPER INTEGER,
+  Z_MAX INTEGER);
+CREATE TABLE Z_METADATA (Z_VERSION INTEGER PRIMARY KEY, Z_UUID VARCHAR(255), Z_PLIST BLOB);
+CREATE TABLE ZWACHATSESSION ( Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, Z_OPT INTEGER,
+  ZARCHIVED INTEGER, ZCONTACTABID INTEGER, ZFLAGS INTEGER, ZHIDDEN INTEGER,
+  ZMESSAGECOUNTER INTEGER, ZREMOVED INTEGER, ZSESSIONTYPE INTEGER, ZSPOTLIGHTSTATUS INTEGER,
+  ZUNREADCOUNT INTEGER, ZGROUPINFO INTEGER, ZLASTMESSAGE INTEGER, ZPROPERTIES INTEGER,
+  ZLASTMESSAGEDATE TIMESTAMP, ZLOCATIONSHARINGENDDATE TIMESTAMP, ZCONTACTIDENTIFIER VARCHAR,
+  ZCONTACTJID VARCHAR, ZETAG VARCHAR, ZLASTMESSAGETEXT VARCHAR, ZPARTNERNAME VARCHAR,
+  ZSAVEDINPUT VARCHAR );
+CREATE TABLE ZWAGROUPMEMBER ( Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, Z_OPT INTEGER,
+  ZCONTACTABID INTEGER, ZISACTIVE INTEGER, ZISADMIN INTEGER, ZSENDERKEYSENT INTEGER,
+  ZCHATSESSION INTEGER, ZCONTACTIDENTIFIER VARCHAR, ZCONTACTNAME VARCHAR, ZFIRSTNAME VARCHAR,
+  ZMEMBERJID VARCHAR );
+CREATE TABLE ZWAMEDIAITEM ( Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, Z_OPT INTEGER,
+  ZCLOUDSTATUS INTEGER, ZFILESIZE INTEGER, ZMEDIAORIGIN INTEGER, ZMOVIEDURATION INTEGER,
+  ZMESSAGE INTEGER, ZASPECTRATIO FLOAT, ZHACCURACY FLOAT, ZLATITUDE FLOAT, ZLONGITUDE FLOAT,
+  ZMEDIAURLDATE TIMESTAMP, ZAUTHORNAME VARCHAR, ZCOLLECTIONNAME VARCHAR,
+  ZMEDIALOCALPATH VARCHAR, ZMEDIAURL VARCHAR, ZTHUMBNAILLOCALPATH VARCHAR, ZTITLE VARCHAR,
+  ZVCARDNAME VARCHAR, ZVCARDSTRING VARCHAR, ZXMPPTHUMBPATH VARCHAR, ZMEDIAKEY BLOB,
+  ZMETADATA BLOB );
+CREATE TABLE ZWAMESSAGE ( Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, Z_OPT INTEGER,
+  ZCHILDMESSAGESDELIVEREDCOUNT INTEGER, ZCHILDMESSAGESPLAYEDCOUNT INTEGER,
+  ZCHILDMESSAGESREADCOUNT INTEGER, ZDATAITEMVERSION INTEGER, ZDOCID INTEGER,
+  ZENCRETRYCOUNT INTEGER, ZFILTEREDRECIPIENTCOUNT INTEGER, ZFLAGS INTEGER,
+  ZGROUPEVENTTYPE INTEGER, ZISFROMME INTEGER, ZMESSAGEERRORSTATUS INTEGER,
+  ZMESSAGESTATUS INTEGER, ZMESSAGETYPE INTEGER, ZSORT INTEGER, ZSPOTLIGHTSTATUS INTEGER,
+  ZSTARRED INTEGER, ZCHATSESSION INTEGER, ZGROUPMEMBER INTEGER, ZLASTSESSION INTEGER,
+  ZMEDIAITEM INTEGER, ZMESSAGEINFO INTEGER, ZPARENTMESSAGE INTEGER, ZMESSAGEDATE TIMESTAMP,
+  ZSENTDATE TIMESTAMP, ZFROMJID VARCHAR, ZMEDIASECTIONID VARCHAR, ZPHASH VARCHAR,
+  ZPUSHNAME VARCHAR, ZSTANZAID VARCHAR, ZTEXT VARCHAR, ZTOJID VARCHAR );
+CREATE TABLE ZWAPROFILEPUSHNAME ( Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, Z_OPT INTEGER,
+  ZJID VARCHAR, ZPUSHNAME VARCHAR );
+CREATE INDEX ZWAMESSAGE_ZCHATSESSION_INDEX ON ZWAMESSAGE (ZCHATSESSION);
+CREATE INDEX ZWAMESSAGE_ZMEDIAITEM_INDEX ON ZWAMESSAGE (ZMEDIAITEM);
+"""
+
+
+def jid(number: str) -> str:
+    """The WhatsApp JID of a number: ``+447700900123`` -> ``447700900123@s.whatsapp.net``."""
+    return number.lstrip("+").replace(" ", "") + "@s.whatsapp.net"
+
+
+@dataclass
+class WaChat:
+    jid: str
+    name: str | None
+    members: tuple[tuple[str, str | None], ...] = ()  # (member JID, contact name)
+
+
+@dataclass
+class WaMessage:
+    """One ``ZWAMESSAGE``: ``chat`` is the chat's JID; ``member`` the sender in a group."""
+
+    when: datetime
+    chat: str
+    text: str | None
+    from_me: bool = False
+    mtype: int = 0
+    member: str | None = None
+    media: str | None = None  # ZMEDIALOCALPATH
+    title: str | None = None
+    latlon: tuple[float, float] | None = None
+    vcard: str | None = None
+
+
+GROUP_JID = "447700900461-1709300000@g.us"
+
+
+def wa_chats() -> list[WaChat]:
+    return [
+        WaChat(jid(DAN), "Dan"),
+        WaChat(jid(DAN_NEW), None),
+        WaChat(GROUP_JID, "Hannah's friends",
+               ((jid(SOPHIE), "Sophie"), (jid(DAN_PRICE), "Dan Price"))),
+    ]  # fmt: skip
+
+
+def wa_storyline() -> list[WaMessage]:
+    w = WaMessage
+    dan, new = jid(DAN), jid(DAN_NEW)
+    return [
+        w(at("2024-03-01T20:00:00Z"), dan, "Why won't you answer?"),
+        w(at("2024-03-01T20:01:30Z"), dan, "Stop messaging me", from_me=True),
+        w(at("2024-03-01T20:02:00Z"), dan, None, mtype=1,
+          media=f"Media/{dan}/a/b/4f1e2d3c-photo.jpg", title="remember this?"),
+        w(at("2024-03-01T20:03:00Z"), dan, "This message was deleted", mtype=14),
+        w(at("2024-03-02T07:55:00Z"), new, "It's me. New number."),
+        w(at("2024-03-02T07:56:00Z"), new, None, mtype=5, latlon=(51.5072, -0.1276)),
+        w(at("2024-03-02T09:00:00Z"), GROUP_JID, "Hannah are you ok?", member=jid(SOPHIE)),
+        w(at("2024-03-02T09:01:00Z"), GROUP_JID, "Safe now, thanks", from_me=True),
+        w(at("2024-03-02T09:02:00Z"), GROUP_JID, None, mtype=6),
+        w(at("2024-03-02T22:00:00Z"), new, None, mtype=10),
+        w(at("2024-03-03T10:00:00Z"), dan, None, mtype=4, vcard="Daniel Mercer"),
+    ]  # fmt: skip
+
+
+def make_chatstorage_db(
+    path: Path,
+    messages: Iterable[WaMessage] | None = None,
+    chats: Iterable[WaChat] | None = None,
+    push_names: dict[str, str] | None = None,
+) -> list[str]:
+    """Write a ChatStorage.sqlite; returns the device paths of its media files."""
+    path.unlink(missing_ok=True)
+    conn = sqlite3.connect(path)
+    conn.executescript(_WA_TABLES)
+    sessions: dict[str, int] = {}
+    members: dict[tuple[str, str], int] = {}
+    for c in wa_chats() if chats is None else chats:
+        group = c.jid.endswith("@g.us")
+        cur = conn.execute(
+            "INSERT INTO ZWACHATSESSION (Z_ENT, Z_OPT, ZSESSIONTYPE, ZCONTACTJID, ZPARTNERNAME, "
+            "ZARCHIVED, ZHIDDEN, ZREMOVED, ZUNREADCOUNT) VALUES (6, 1, ?, ?, ?, 0, 0, 0, 0)",
+            (1 if group else 0, c.jid, c.name),
+        )
+        sessions[c.jid] = sid = int(cur.lastrowid or 0)
+        for member, name in c.members:
+            cur = conn.execute(
+                "INSERT INTO ZWAGROUPMEMBER (Z_ENT, Z_OPT, ZISACTIVE, ZISADMIN, ZCHATSESSION, "
+                "ZCONTACTNAME, ZMEMBERJID) VALUES (4, 1, 1, 0, ?, ?, ?)",
+                (sid, name, member),
+            )
+            members[(c.jid, member)] = int(cur.lastrowid or 0)
+    for jid_, name in (push_names or {jid(DAN_NEW): "D"}).items():
+        conn.execute(
+            "INSERT INTO ZWAPROFILEPUSHNAME (Z_ENT, Z_OPT, ZJID, ZPUSHNAME) VALUES (9,1,?,?)",
+            (jid_, name),
+        )
+    paths: list[str] = []
+    for i, m in enumerate(wa_storyline() if messages is None else messages, 1):
+        group = m.chat.endswith("@g.us")
+        sender = None if m.from_me else (m.chat if not group else m.member)
+        cur = conn.execute(
+            "INSERT INTO ZWAMESSAGE (Z_ENT, Z_OPT, ZISFROMME, ZMESSAGETYPE, ZMESSAGESTATUS, "
+            "ZSORT, ZCHATSESSION, ZGROUPMEMBER, ZMESSAGEDATE, ZSENTDATE, ZFROMJID, ZTOJID, "
+            "ZSTANZAID, ZTEXT, ZGROUPEVENTTYPE) VALUES (9, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (int(m.from_me), m.mtype, 8 if m.from_me else 0, i, sessions.get(m.chat),
+             members.get((m.chat, m.member or "")), (m.when - COCOA).total_seconds(),
+             (m.when - COCOA).total_seconds(), m.chat if not m.from_me else None,
+             m.chat if m.from_me else None, f"3EB0{i:016X}", m.text,
+             2 if m.mtype == 6 else 0),
+        )  # fmt: skip
+        del sender
+        msg_id = int(cur.lastrowid or 0)
+        if m.media or m.latlon or m.vcard or m.title:
+            lat, lon = m.latlon or (None, None)
+            cur = conn.execute(
+                "INSERT INTO ZWAMEDIAITEM (Z_ENT, Z_OPT, ZMESSAGE, ZFILESIZE, ZLATITUDE, "
+                "ZLONGITUDE, ZMEDIALOCALPATH, ZTITLE, ZVCARDNAME) VALUES (7,1,?,?,?,?,?,?,?)",
+                (msg_id, 2048, lat, lon, m.media, m.title, m.vcard),
+            )
+            conn.execute("UPDATE ZWAMESSAGE SET ZMEDIAITEM = ? WHERE Z_PK = ?",
+                         (cur.lastrowid, msg_id))  # fmt: skip
+            if m.media:
+                paths.append(f"{WA_SHARED}/Message/{m.media}")
+    conn.commit()
+    conn.close()
+    return paths
+
+
+_WA_CONTACTS = """
+CREATE TABLE Z_PRIMARYKEY (Z_ENT INTEGER PRIMARY KEY, Z_NAME VARCHAR, Z_SUPER INTEGER,
+  Z_MAX INTEGER);
+CREATE TABLE ZWAADDRESSBOOKCONTACT ( Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, Z_OPT INTEGER,
+  ZABOUTTIMESTAMP INTEGER, ZCONTACTTYPE INTEGER, ZISNEW INTEGER, ZPHONENUMBERLABELINDEX INTEGER,
+  ZABOUTTEXT VARCHAR, ZBUSINESSNAME VARCHAR, ZFULLNAME VARCHAR, ZGIVENNAME VARCHAR,
+  ZHIGHLIGHTEDNAME VARCHAR, ZIDENTIFIER VARCHAR, ZLID VARCHAR, ZPHONENUMBER VARCHAR,
+  ZPHONENUMBERLABEL VARCHAR, ZSEARCHTOKENLIST VARCHAR, ZUSERNAME VARCHAR, ZWHATSAPPID VARCHAR );
+"""
+
+
+def make_contactsv2_db(
+    path: Path, contacts: Iterable[tuple[str | None, str, bool]] | None = None
+) -> list[str]:
+    """Write a ContactsV2.sqlite from (full name, number as saved, on WhatsApp)."""
+    rows = contacts if contacts is not None else [
+        ("Dan", "07700 900123", True), ("Sophie Turner", "+44 7700 900678", True),
+        ("Dan Price", "+44 7700 900333", True), ("Mum", "+44 7700 900100", False),
+    ]  # fmt: skip
+    path.unlink(missing_ok=True)
+    conn = sqlite3.connect(path)
+    conn.executescript(_WA_CONTACTS)
+    for name, number, on_whatsapp in rows:
+        digits = "44" + number.replace(" ", "").lstrip("0") if number.startswith("0") else number
+        conn.execute(
+            "INSERT INTO ZWAADDRESSBOOKCONTACT (Z_ENT, Z_OPT, ZCONTACTTYPE, ZFULLNAME, "
+            "ZGIVENNAME, ZPHONENUMBER, ZPHONENUMBERLABEL, ZWHATSAPPID) VALUES (3,1,0,?,?,?,?,?)",
+            (name, (name or "").split(" ")[0] or None, number, "mobile",
+             jid(digits) if on_whatsapp else None),
+        )  # fmt: skip
+    conn.commit()
+    conn.close()
+    return []
