@@ -20,6 +20,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 
+from exports.device_custody import DeviceCustody
+
 FileType = Literal["pre-charge", "full"]
 
 #: Where each part goes inside the bundle (the zip has the same tree under one top folder).
@@ -341,3 +343,7 @@ class BundleContext:
     timelines: tuple[PersonTimelineView, ...]
     ledger: LedgerExtract
     counts: dict[str, int] = field(default_factory=dict)  # items, messages, calls, accounts …
+    #: Devices received for examination (issue 13 §5): receipt, return, time held, scope.
+    devices: tuple[DeviceCustody, ...] = ()
+    #: Records outside the scope their device's holder agreed to, by device id (MG6C).
+    outside_scope: dict[str, int] = field(default_factory=dict)

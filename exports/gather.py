@@ -23,7 +23,7 @@ from chain_of_custody.case import T_EXAMINER, T_ITEM, T_WARN, TOOL, Case
 from chain_of_custody.keys import Signer
 from chain_of_custody.ledger import SignedCheckpoint
 from chain_of_custody.models import AccountRecord, CallRecord, Extraction
-from exports import ledger_extract, unused
+from exports import device_custody, ledger_extract, unused
 from exports.context import (
     LAYOUT,
     AliasGroupView,
@@ -396,6 +396,9 @@ def gather(
         seqs = [ex.ledger_seq for ex in exhibits]
         seqs += [items[i].ledger_seq for i in native_ids | ancestors]
         seqs += _extracted_seqs(conn, case.case_id, rendered)
+        # Each device's receipt, return and scope: provable from the bundle (MG11, MG6C).
+        devices = device_custody.devices_of(conn, case.case_id)
+        seqs += [seq for dev in devices for seq in dev.entries]
         extract, proofs = ledger_extract.build_extract(conn, case.case_id, tree, cp, seqs)
         exhibited_shas = {s for ex in exhibits for s in ex.items}
         unused_views = unused.unused_material(
@@ -409,6 +412,7 @@ def gather(
             alias_groups,
         )
         counts = _counts(conn, case.case_id)
+        outside = device_custody.outside_counts(device_custody.outside_scope(conn, case.case_id))
     counts |= {"exhibits": len(views), "unused": len(unused_views)}
     bundle_id = bundle_id_of(case.case_id, cp.size, cp.root, file_type, at, info["urn"])
     natives = tuple(
@@ -444,6 +448,8 @@ def gather(
         timelines=tuple(timelines),
         ledger=extract,
         counts=counts,
+        devices=tuple(devices),
+        outside_scope=dict(outside),
     )
     return Gathered(ctx, proofs, cp, natives)
 

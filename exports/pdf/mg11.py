@@ -7,6 +7,7 @@ from collections import defaultdict
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
 
 from exports.context import BundleContext, ExaminerView, ExhibitView, ItemView, LedgerExtract
+from exports.device_custody import DeviceCustody, held_words
 from exports.pdf import fmt
 from exports.pdf.common import FILE_TYPES, exhibit_dates, item_rows, native_path, rendered_path
 from exports.pdf.layout import (
@@ -204,6 +205,9 @@ def write_mg11(w: Writer, ctx: BundleContext, examiner: ExaminerView, pages: int
         "bundle was signed by me.",
         BODY,
     )
+    for dev in ctx.devices:
+        if examiner.name in (dev.received_by, dev.returned_by):
+            w.para(device_continuity(ctx, dev), BODY)
     if mine:
         w.para(f"I produce the following {len(mine)} exhibit(s):", BODY)
         w.table(
@@ -254,3 +258,31 @@ def write_mg11(w: Writer, ctx: BundleContext, examiner: ExaminerView, pages: int
         f"Fields marked {FOR_COMPLETION} are completed by hand when the statement is signed.",
         SMALL_GREY,
     )
+
+
+def device_continuity(ctx: BundleContext, dev: DeviceCustody) -> str:
+    """A device's receipt and return in the statement's words (issue 13 §5), with the time
+    from receipt to return."""
+    what = dev.description or "a device"
+    text = (
+        f"At {fmt.both(dev.received_at, ctx.local_tz)} {dev.received_by} received {what} "
+        f"({dev.device_id}) from {dev.received_from}."
+    )
+    if dev.notice_sha256:
+        text += (
+            f" The holder's signed notice of agreement ({dev.notice_name}) is held as item "
+            f"SHA-256 {dev.notice_sha256}."
+        )
+    if dev.identity:
+        facts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(dev.identity.items()))
+        text += f" The device identified itself as: {facts}."
+    if dev.scope is not None and dev.scope.limits_anything:
+        text += f" The holder agreed to the examination of: {dev.scope.words()}."
+    if dev.returned_at:
+        text += (
+            f" At {fmt.both(dev.returned_at, ctx.local_tz)} {dev.returned_by} returned it to "
+            f"{dev.returned_to}. Time from receipt to return: {held_words(dev.held_seconds)}."
+        )
+    else:
+        text += " It had not been returned when this file was made."
+    return text

@@ -133,6 +133,14 @@ def write_unused(w: Writer, ctx: BundleContext, sensitive: bool) -> None:
             "Every acquired item not used as an exhibit and not flagged sensitive, numbered, "
             "described and located. Items are held in the case's write-once evidence store.",
         )
+    if not sensitive and ctx.outside_scope:
+        counted = "; ".join(f"{d}: {n} records" for d, n in sorted(ctx.outside_scope.items()))
+        w.para(
+            "Material outside the agreed scope (PCSC Act 2022 s.37): records acquired from a "
+            "device that fall outside the parties, time or apps its holder agreed to are kept "
+            f"in the case but not examined further and not exhibited ({counted}).",
+            BODY,
+        )
     if not items:
         w.para("None.", BODY)
         return

@@ -13,6 +13,8 @@ import pytest
 from chain_of_custody.case import Case
 from chain_of_custody.keys import Signer
 from chain_of_custody.verify import verify_case
+from exports.gather import gather
+from exports.pdf.mg11 import device_continuity
 from tests.data.device_fixtures.standins.known_devices import SERIAL, make_android
 from workstation import queries
 from workstation.device import android_content as ac
@@ -20,7 +22,7 @@ from workstation.device import consent
 from workstation.device.android import acquire_android
 from workstation.device.common import AcquireOptions
 from workstation.device.errors import NoDevice, ToolMissing
-from workstation.device.scope import Scope
+from workstation.device.scope import scope_from_options
 
 STANDINS = Path(__file__).resolve().parents[1] / "data" / "device_fixtures" / "standins"
 
@@ -71,7 +73,7 @@ def test_android_acquisition_records_steps_records_and_files(
     consent.record_receipt(case, signer, received_from="Hannah Price", at="2024-05-01T08:30:00Z")
     out = tmp_path / "out"
     seen: list[int] = []
-    scope = Scope.from_options(["+447700900123"], "2024-03-01", "2024-04-30", ["sms", "phone"])
+    scope = scope_from_options(["+447700900123"], "2024-03-01", "2024-04-30", ["sms", "phone"])
     summary = acquire_android(
         case,
         signer,
@@ -110,6 +112,16 @@ def test_android_acquisition_records_steps_records_and_files(
     dev = consent.find_device(case, "device-1")
     assert dev.acquisitions[0]["items"] == summary.items
     assert verify_case(case).ok
+    # Outside the scope: the call with Dan Price (another party) and, by its party, nothing
+    # else; the MG6C counts it, the MG11 tells the receipt and the return.
+    consent.record_return(case, signer, returned_to="Hannah Price", at="2024-05-01T11:00:00Z")
+    ctx = gather(case, signer, file_type="full", at="2024-05-02T09:00:00.000000Z").context
+    assert ctx.outside_scope == {"device-1": 1}
+    (told,) = ctx.devices
+    text = device_continuity(ctx, told)
+    assert "received a device (device-1) from Hannah Price" in text
+    assert "Time from receipt to return: 2 h 30 min." in text
+    assert "product type SM-A525F" in text
 
 
 def test_second_run_skips_what_is_acquired(

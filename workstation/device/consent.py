@@ -12,7 +12,6 @@ Each fact is a signed ledger entry; the custody of a device is read back from th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,71 +22,17 @@ from chain_of_custody import db, witness
 from chain_of_custody.canonical import format_time, utc_now
 from chain_of_custody.case import T_ITEM, Case
 from chain_of_custody.keys import Signer
-from chain_of_custody.ledger import Entry, NewEntry, _row_to_entry
-from chain_of_custody.models import LedgerEntry
+from chain_of_custody.ledger import NewEntry
+from exports.device_custody import DeviceCustody, Scope, devices_of, held_words
 from workstation.device.errors import DeviceError
-from workstation.device.scope import Scope
 
-T_LEDGER = LedgerEntry.__table__  # type: ignore[attr-defined]
-#: The entries a device's record is read from.
-DEVICE_ACTIONS = (
-    "device.received",
-    "device.returned",
-    "device.identified",
-    "scope.set",
-    "device.acquisition_started",
-    "device.acquisition_completed",
-)
+__all__ = ["DeviceCustody", "devices", "find_device", "held_words", "parse_time"]
 
 
-@dataclass
-class DeviceCustody:
-    """What the ledger says about one device, from its receipt to its return."""
-
-    device_id: str
-    description: str = ""
-    received_from: str = ""
-    received_at: str = ""
-    received_by: str = ""
-    notice_sha256: str | None = None
-    notice_name: str | None = None
-    returned_to: str | None = None
-    returned_at: str | None = None
-    returned_by: str | None = None
-    scope: Scope | None = None
-    identity: dict[str, Any] = field(default_factory=dict)
-    acquisitions: list[dict[str, Any]] = field(default_factory=list)
-    entries: list[int] = field(default_factory=list)  # the seqs this was read from
-
-    @property
-    def held_seconds(self) -> int | None:
-        """Seconds from receipt to return (None while the device is held)."""
-        if not self.returned_at or not self.received_at:
-            return None
-        return int((parse_time(self.returned_at) - parse_time(self.received_at)).total_seconds())
-
-    def as_json(self) -> dict[str, Any]:
-        """The documented JSON shape (``ews device CASE --json``)."""
-        return {
-            "device_id": self.device_id,
-            "description": self.description,
-            "received": {
-                "from": self.received_from,
-                "at": self.received_at,
-                "by": self.received_by,
-                "notice_sha256": self.notice_sha256,
-                "notice_name": self.notice_name,
-            },
-            "returned": None
-            if self.returned_at is None
-            else {"to": self.returned_to, "at": self.returned_at, "by": self.returned_by},
-            "held_seconds": self.held_seconds,
-            "held": held_words(self.held_seconds),
-            "scope": None if self.scope is None else self.scope.as_data(),
-            "identity": self.identity,
-            "acquisitions": self.acquisitions,
-            "ledger_seqs": self.entries,
-        }
+def devices(case: Case) -> list[DeviceCustody]:
+    """Every device received in the case, with what the ledger records of it."""
+    with db.read_connection(case.engine) as conn:
+        return devices_of(conn, case.case_id)
 
 
 def parse_time(text: str) -> datetime:
@@ -103,66 +48,6 @@ def parse_time(text: str) -> datetime:
     if moment.tzinfo is None:
         raise DeviceError(f"{text!r} has no zone: add Z or an offset such as +01:00")
     return moment.astimezone(UTC)
-
-
-def held_words(seconds: int | None) -> str:
-    """A duration as an MG11 says it: "3 h 05 min" ("held" while not returned)."""
-    if seconds is None:
-        return "not yet returned"
-    days, rest = divmod(max(seconds, 0), 86400)
-    hours, rest = divmod(rest, 3600)
-    text = f"{hours} h {rest // 60:02d} min"
-    return f"{days} d {text}" if days else text
-
-
-def device_entries(case: Case) -> list[Entry]:
-    """The ledger entries about devices, in seq order."""
-    with db.read_connection(case.engine) as conn:
-        rows = conn.execute(
-            sa.select(T_LEDGER)
-            .where(T_LEDGER.c.case_id == case.case_id, T_LEDGER.c.action.in_(DEVICE_ACTIONS))
-            .order_by(T_LEDGER.c.seq)
-        ).all()
-    return [_row_to_entry(r) for r in rows]
-
-
-def devices(case: Case) -> list[DeviceCustody]:
-    """Every device received in the case, with what the ledger records of it."""
-    found: dict[str, DeviceCustody] = {}
-    for e in device_entries(case):
-        device_id = str(e.data.get("device_id", e.subject))
-        if e.action == "device.received":
-            found[device_id] = _received(e)
-            continue
-        dev = found.get(device_id)
-        if dev is None:
-            continue  # e.g. an iPhone backup folder identified without a receipt on record
-        dev.entries.append(e.seq)
-        if e.action == "device.returned":
-            dev.returned_to = str(e.data.get("to", ""))
-            dev.returned_at = str(e.data.get("returned_at", e.at))
-            dev.returned_by = str(e.data.get("returned_by", ""))
-        elif e.action == "scope.set":
-            dev.scope = Scope.from_data(e.data)
-        elif e.action == "device.identified":
-            dev.identity = {k: v for k, v in e.data.items() if k != "device_id"}
-        elif e.action == "device.acquisition_completed":
-            dev.acquisitions.append(dict(e.data) | {"seq": e.seq})
-    return list(found.values())
-
-
-def _received(e: Entry) -> DeviceCustody:
-    d = e.data
-    return DeviceCustody(
-        device_id=e.subject,
-        description=str(d.get("description", "")),
-        received_from=str(d.get("from", "")),
-        received_at=str(d.get("received_at", e.at)),
-        received_by=str(d.get("received_by", "")),
-        notice_sha256=d.get("notice_sha256"),
-        notice_name=d.get("notice_name"),
-        entries=[e.seq],
-    )
 
 
 def find_device(case: Case, device_id: str | None, *, held: bool = False) -> DeviceCustody:
@@ -293,8 +178,3 @@ def record_scope(
     data = scope.as_data() | {"device_id": dev.device_id}
     case.record(signer, [NewEntry("scope.set", dev.device_id, data)])
     return find_device(case, dev.device_id)
-
-
-def now_text() -> str:
-    """The current time as the ledger writes it."""
-    return format_time(datetime.now(UTC))
