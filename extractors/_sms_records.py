@@ -19,7 +19,12 @@ from extractors._sms_fields import (
 )
 from extractors._xml_text import MARK_OPEN, Value, repair
 from extractors.base import Context, Source
-from extractors.identifiers import email_key, read_phone, region_of_numbers
+from extractors.identifiers import (
+    email_key,
+    read_phone,
+    region_of_numbers,
+    regions_of_numbers,
+)
 from extractors.records import Account, Call, DerivedFile, Locator, Message, Record
 from extractors.timeutil import epoch_ms_to_utc, epoch_s_to_utc
 
@@ -37,12 +42,13 @@ _TEXTS = ("body", "subject", "sub", "text")  # their repairs show as raw_text + 
 _NUMBERS = re.compile(rb'\b(?:address|number|service_center)="([^"]{4,200})"')
 
 
-def export_region(source: Source, region: str) -> str | None:
-    """The country most international numbers in the file's first bytes are in, when it is
-    not the case's: the phone was used there, so its numbers written without a country
-    code are read as that country's first."""
+def export_regions(source: Source, region: str) -> tuple[str | None, tuple[str, ...]]:
+    """From the international numbers in the file's first bytes: the country most are in,
+    when it is not the case's (the phone was used there, so its numbers written without a
+    country code are read as that country's first), and every country they are in."""
     found = (m.decode("utf-8", "replace") for m in _NUMBERS.findall(source.head))
-    return region_of_numbers((n for value in found for n in value.split("~")), region)
+    numbers = [n for value in found for n in value.split("~")]
+    return region_of_numbers(numbers, region), tuple(sorted(regions_of_numbers(numbers)))
 
 
 @dataclass
@@ -77,7 +83,7 @@ class Builder:
         self._e164: dict[str, str | None] = {}
         self._unsure: set[str] = set()  # numbers kept as written: their region is not known
         self._last_ms: int | None = None
-        self.export_region = export_region(source, ctx.region)
+        self.export_region, self.likely_regions = export_regions(source, ctx.region)
         if self.export_region is not None:
             self.warn(
                 source.locate(line=1),
@@ -114,7 +120,7 @@ class Builder:
 
     def phone(self, raw: str, loc: Locator | None = None) -> str | None:
         if raw not in self._e164:
-            reading = read_phone(raw, self.ctx.region, self.export_region)
+            reading = read_phone(raw, self.ctx.region, self.export_region, self.likely_regions)
             self._e164[raw] = reading.e164
             if reading.unsure:
                 self._unsure.add(raw)

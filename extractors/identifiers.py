@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import phonenumbers
 from phonenumbers import CountryCodeSource, PhoneNumber
@@ -97,14 +97,45 @@ def _valid_in(number: PhoneNumber, region: str) -> bool:
     return number.country_code == code and phonenumbers.is_valid_number(number)
 
 
-def _valid_elsewhere(raw: str, tried: tuple[str, ...]) -> tuple[str, ...]:
-    if sum(c.isdigit() for c in raw) < MIN_FOREIGN_DIGITS:
+@cache
+def _plan(region: str) -> tuple[str, re.Pattern[str]] | None:
+    """A region's national prefix and the shape of its national numbers (any type)."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    general = metadata.general_desc if metadata is not None else None
+    if metadata is None or general is None or general.national_number_pattern is None:
+        return None
+    return metadata.national_prefix or "", re.compile(general.national_number_pattern)
+
+
+def _in_plan(digits: str, region: str, with_prefix: bool = False) -> bool:
+    """The digits have the shape of the region's national numbers (written with its
+    national prefix, such as GB's 0, when ``with_prefix`` and the region has one)."""
+    plan = _plan(region)
+    if plan is None:
+        return False
+    prefix, shape = plan
+    if prefix and digits.startswith(prefix):
+        return shape.fullmatch(digits[len(prefix) :]) is not None or bool(shape.fullmatch(digits))
+    return not (with_prefix and prefix) and shape.fullmatch(digits) is not None
+
+
+def _valid_elsewhere(
+    raw: str, tried: tuple[str, ...], only: tuple[str, ...] | None = None
+) -> tuple[str, ...]:
+    """Regions other than ``tried`` (or only those of ``only``) where the number is valid."""
+    if only is not None and not only:
+        return ()
+    digits = re.sub(r"[^\d]", "", raw)
+    if len(digits) < MIN_FOREIGN_DIGITS:
         return ()  # short codes are valid somewhere almost always: no sign of a region
     codes = {phonenumbers.country_code_for_region(r) for r in tried}
     found = []
-    for region in sorted(phonenumbers.SUPPORTED_REGIONS - set(tried)):
+    pool = phonenumbers.SUPPORTED_REGIONS if only is None else set(only)
+    for region in sorted(pool - set(tried)):
         if phonenumbers.country_code_for_region(region) in codes:
             continue  # Jersey, Guernsey, Man share +44 with GB: the same reading
+        if not _in_plan(digits, region):
+            continue  # cheap: most regions' numbers have another shape
         number = _parse(raw, region)
         if (
             number is not None
@@ -116,14 +147,26 @@ def _valid_elsewhere(raw: str, tried: tuple[str, ...]) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1 << 14)
-def read_phone(raw: str, region: str = "GB", export_region: str | None = None) -> PhoneReading:
+def read_phone(
+    raw: str,
+    region: str = "GB",
+    export_region: str | None = None,
+    likely_regions: tuple[str, ...] = (),
+) -> PhoneReading:
     """Read a phone number as written: the region it belongs to and its E.164 form.
+
+    A national number valid in neither ``export_region`` nor ``region`` is read as
+    ``region``'s only when it has that region's shape (GB: 0 and ten digits; a range too
+    new for the tables, or a reserved one) and is valid in none of ``likely_regions``;
+    otherwise, valid anywhere else, it is kept as written (``how`` "unsure").
 
     Args:
         raw: the number exactly as the source writes it.
         region: the case's default region (ISO 3166 alpha-2, e.g. ``ctx.region``).
         export_region: the region the export itself gives (its locale, or the country most
             of its international numbers are in), tried before ``region``.
+        likely_regions: other regions the export points to (the countries of its other
+            numbers); a number valid in one of them is never taken for ``region``'s.
     """
     text = raw.strip()
     if not any(c.isdigit() for c in text):
@@ -150,6 +193,16 @@ def read_phone(raw: str, region: str = "GB", export_region: str | None = None) -
     for r, number in readings:
         if number is not None and _fictional(number, r) and _possible(number):
             return PhoneReading(raw, phonenumbers.format_number(number, _E164), r, "unverified")
+    digits = re.sub(r"[^\d]", "", text)
+    shaped = [
+        (r, n)
+        for r, n in readings
+        if n is not None and _possible(n) and _in_plan(digits, r, with_prefix=True)
+    ]
+    hinted = tuple(sorted({h.upper() for h in likely_regions} - set(regions)))
+    if shaped and not _valid_elsewhere(text, regions, only=hinted):
+        r, number = shaped[0]
+        return PhoneReading(raw, phonenumbers.format_number(number, _E164), r, "unverified")
     elsewhere = _valid_elsewhere(text, regions)
     if elsewhere:
         return PhoneReading(raw, None, None, "unsure", elsewhere)
@@ -159,7 +212,12 @@ def read_phone(raw: str, region: str = "GB", export_region: str | None = None) -
     return PhoneReading(raw, None)
 
 
-def phone_e164(raw: str | None, region: str = "GB", export_region: str | None = None) -> str | None:
+def phone_e164(
+    raw: str | None,
+    region: str = "GB",
+    export_region: str | None = None,
+    likely_regions: tuple[str, ...] = (),
+) -> str | None:
     """E.164 form of a phone number as written, or None if it is not a usable number.
 
     The raw text is always kept separately by the caller. None also for a national number
@@ -167,28 +225,36 @@ def phone_e164(raw: str | None, region: str = "GB", export_region: str | None = 
     """
     if not raw:
         return None
-    return read_phone(raw, region, export_region).e164
+    return read_phone(raw, region, export_region, likely_regions).e164
 
 
-def region_of_numbers(numbers: Iterable[str], region: str, minimum: int = 5) -> str | None:
-    """The region most of an export's international numbers (``+``/``00``) are in, when it
-    is not ``region`` and holds at least two thirds of at least ``minimum`` of them."""
-    codes: Counter[int] = Counter()
+def regions_of_numbers(numbers: Iterable[str]) -> Counter[str]:
+    """How many of the valid international numbers (``+``/``00``) are in each region."""
+    found: Counter[str] = Counter()
     for raw in numbers:
         digits = re.sub(r"[^\d+]", "", raw)
         if not digits.startswith(("+", "00")):
             continue
         number = _parse("+" + digits.lstrip("+")[2 if digits[0] == "0" else 0 :], None)
-        if number is not None and number.country_code and phonenumbers.is_valid_number(number):
-            codes[number.country_code] += 1
-    if not codes:
+        if number is not None and phonenumbers.is_valid_number(number):
+            region = phonenumbers.region_code_for_number(number)
+            if region and region not in ("ZZ", "001"):
+                found[region] += 1
+    return found
+
+
+def region_of_numbers(numbers: Iterable[str], region: str, minimum: int = 5) -> str | None:
+    """The region most of an export's international numbers (``+``/``00``) are in, when it
+    is not ``region`` and holds at least two thirds of at least ``minimum`` of them."""
+    counts: Counter[str] = Counter()
+    for name, n in regions_of_numbers(numbers).items():  # +44 7624 (Man) counts as GB
+        code = phonenumbers.country_code_for_region(name)
+        counts[phonenumbers.region_code_for_country_code(code)] += n
+    if not counts:
         return None
-    code, count = codes.most_common(1)[0]
-    total = sum(codes.values())
-    if total < minimum or 3 * count < 2 * total:
-        return None
-    found = phonenumbers.region_code_for_country_code(code)
-    if found in ("ZZ", "001") or found == region.upper():
+    found, count = counts.most_common(1)[0]
+    total = sum(counts.values())
+    if total < minimum or 3 * count < 2 * total or found == region.upper():
         return None
     return str(found)
 

@@ -42,9 +42,10 @@ Records and decisions:
 * An ``Account`` per address and contact name (``(Unknown)`` is no name): ``phone_raw`` as
   written, ``phone_e164`` read by ``identifiers.read_phone``: the number's own country code,
   else the country most international numbers at the start of the file are in (the phone
-  was used there; warned), else ``ctx.region``; a national number valid only elsewhere is
-  kept as written (no E.164), warned once and its messages and calls flagged
-  ``phone_region_unsure``; addresses without digits (``MPESA``) are
+  was used there; warned), else ``ctx.region``; a national number valid only elsewhere (or
+  valid in a country other numbers of the file are in) is kept as written (no E.164),
+  warned once and its messages and calls flagged ``phone_region_unsure``; addresses
+  without digits (``MPESA``) are
   handles, e-mail addresses (MMS gateways) are e-mails. Threads are ``sms:``/``phone:`` plus
   the E.164 form (else the text as written), as the phone itself shows ``07700 900123`` and
   ``+447700900123`` as one conversation; group MMS join the sorted members with ``~``.

@@ -154,12 +154,16 @@ def sms_austrian_phone() -> bytes:
 
 
 def sms_foreign_in_gb() -> bytes:
-    """A backup from a British phone holding one Austrian number written nationally."""
+    """A backup from a British phone holding an Austrian number written nationally, and a
+    German-shaped one (0171: a German mobile, or London before 2000) beside a German
+    contact's +49 number."""
     return _xml(
         "smses",
         [
             _sms("07700 900123", "hi", 1709660000000, name="Dan"),
             _sms("0664 1234567", "hallo", 1709661000000, name="Lena"),
             _sms("0664 1234567", "noch da?", 1709662000000, kind=2, name="Lena"),
+            _sms("+49 1512 3456789", "hallo aus Berlin", 1709663000000),
+            _sms("0171 1234567", "und ich?", 1709664000000, name="Jonas"),  # DE or old London
         ],
     )

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from extractors.identifiers import email_key, phone_e164, read_phone, region_of_numbers
+from extractors.identifiers import (
+    email_key,
+    phone_e164,
+    read_phone,
+    region_of_numbers,
+    regions_of_numbers,
+)
 
 
 @pytest.mark.parametrize(
@@ -17,6 +23,7 @@ from extractors.identifiers import email_key, phone_e164, read_phone, region_of_
         ("0664 1234567", "GB", "AT", "+436641234567"),  # the export's region first
         ("0664 1234567", "GB", None, None),  # not GB, valid elsewhere: never +44
         ("07700 900123", "GB", None, "+447700900123"),  # Ofcom drama range stays GB
+        ("07700 912345", "GB", None, "+447700912345"),  # GB's shape, not in the tables
         ("07700 900123", "GB", "AT", "+447700900123"),
         ("07911 123456", "GB", "AT", "+447911123456"),  # not Austrian: the case's region
         ("0114 496 0000", "GB", None, "+441144960000"),  # Sheffield, not 011 + 4…
@@ -64,3 +71,17 @@ def test_region_of_numbers_needs_a_clear_majority() -> None:
 def test_email_key() -> None:
     assert email_key(" <Bob@Example.com> ") == "bob@example.com"
     assert email_key("Bob") is None
+
+
+def test_likely_regions_stop_a_gb_shaped_foreign_number_becoming_gb() -> None:
+    # 0171 was London's code until 2000 and is a German mobile prefix: GB's shape, so read
+    # as GB unless the export points to a country where it is valid.
+    assert phone_e164("0171 1234567", "GB") == "+441711234567"
+    assert phone_e164("0171 1234567", "GB", likely_regions=("DE", "FR")) is None
+    assert read_phone("0171 1234567", "GB", None, ("DE",)).how == "unsure"
+    assert phone_e164("07700 900123", "GB", likely_regions=("DE",)) == "+447700900123"
+
+
+def test_regions_of_numbers_counts_each_country() -> None:
+    numbers = ["+43 664 1234567", "+447400123456", "+447624123456", "07400 123456", "+1"]
+    assert dict(regions_of_numbers(numbers)) == {"AT": 1, "GB": 1, "IM": 1}
