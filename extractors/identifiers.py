@@ -3,10 +3,12 @@
 A phone number's region is inferred in this order (issue 16 §4): the number itself (``+``,
 or an international prefix ``00``/``011`` that makes a valid number), then the region the
 export itself gives (``export_region``: an SMS backup's own numbers, a chat export's
-locale), then the case's default region. A national number that is valid in neither of
-those but valid elsewhere (an Austrian ``0664 1234567`` in a British case) is *not*
-normalised: ``read_phone`` says where it would be valid and callers flag it
-``phone_region_unsure``, rather than turn it into a wrong +44 number.
+locale), then the case's default region. A national number valid in neither of those is
+read as the case's only with that region's shape and valid in none of the export's other
+countries (``likely_regions``); otherwise, valid elsewhere (an Austrian ``0664 1234567`` in
+a British case), it is *not* normalised: ``read_phone`` says where it would be valid and
+callers flag it ``phone_region_unsure``, rather than turn it into a wrong +44 number
+(docs/other-phones.md).
 """
 
 from __future__ import annotations
