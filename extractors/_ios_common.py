@@ -17,13 +17,40 @@ COCOA_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
 _NANOSECONDS_FROM = 10**11
 
 
+_UNIX_AT_COCOA = 978307200  # seconds from 1970-01-01 to 2001-01-01 UTC
+_DAYS: dict[int, str] = {}  # "YYYY-MM-DDT" by Unix day
+
+
+def _whole_utc(unix: int, micro: int) -> str:
+    """``format_utc`` of a Unix second and microseconds, the day's text cached."""
+    day, second = divmod(unix, 86400)
+    prefix = _DAYS.get(day)
+    if prefix is None:
+        if len(_DAYS) > 65536:
+            _DAYS.clear()
+        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=day)
+        prefix = _DAYS[day] = moment.strftime("%Y-%m-%dT")
+    hour, second = divmod(second, 3600)
+    minute, second = divmod(second, 60)
+    text = f"{prefix}{hour:02d}:{minute:02d}:{second:02d}"
+    if not micro:
+        return text + "Z"
+    if micro % 1000 == 0:
+        return f"{text}.{micro // 1000:03d}Z"
+    return f"{text}.{micro:06d}Z"
+
+
 def cocoa_to_utc(value: object) -> str | None:
     """A Cocoa time (seconds, fractional seconds or nanoseconds since 2001) as RFC 3339 UTC.
 
     None for 0, NULL and what cannot be a time; the magnitude decides the unit, per value.
+    The text is ``timeutil.format_utc``'s (whole seconds, milliseconds or microseconds).
     """
-    if isinstance(value, bool) or not isinstance(value, int | float) or value == 0:
+    if not value or type(value) is bool or not isinstance(value, int | float):
         return None
+    if type(value) is int and _NANOSECONDS_FROM <= value < 10**19:
+        seconds, nanos = divmod(value, 10**9)
+        return _whole_utc(seconds + _UNIX_AT_COCOA, nanos // 1000)
     try:
         if abs(value) >= _NANOSECONDS_FROM:
             delta = timedelta(microseconds=int(value) // 1000)

@@ -59,11 +59,13 @@ def attributed_text(blob: bytes) -> str | None:
     """
     if not is_typedstream(blob):
         return None
-    starts = [i for i in (blob.find(c, len(_HEADER)) for c in _STRING_CLASSES) if i >= 0]
-    if not starts:
-        return None
-    plus = blob.find(_PLUS, min(starts))
-    if plus < 0 or plus - min(starts) > _MAX_LOOKAHEAD:
+    start = blob.find(_STRING_CLASSES[0], len(_HEADER))
+    if start < 0:
+        start = blob.find(_STRING_CLASSES[1], len(_HEADER))
+        if start < 0:
+            return None
+    plus = blob.find(_PLUS, start)
+    if plus < 0 or plus - start > _MAX_LOOKAHEAD:
         return None
     found = _integer(blob, plus + len(_PLUS))
     if found is None:

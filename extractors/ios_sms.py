@@ -84,10 +84,10 @@ class _Reader:
         self.files: dict[int, list[tuple[str | None, str | None, str | None]]] = {}
         self.e164: dict[str, str] = {}
         self.unknown_services: set[str] = set()
-        self.last_date: str | None = None
+        self.last_date: int | float | None = None
 
     def loc(self, table: str, rowid: object) -> Locator:
-        return self.source.locate(pointer=f"/{table}/{rowid}")
+        return Locator(self.source.sha256, self.source.path, None, None, f"/{table}/{rowid}")
 
     def warn(self, loc: Locator, message: str) -> None:
         self.out.append(self.ctx.warn(loc, message))
@@ -204,10 +204,12 @@ class _Reader:
         return text.replace(_OBJECT, "").strip() if _OBJECT in text else text
 
     def _unsent(self, row: tuple[Any, ...], loc: Locator) -> bool:
+        blob = row[19]  # message_summary_info
+        if not row[18] and not blob:
+            return False
         if cocoa_to_utc(row[18]) is not None:  # date_retracted
             return True
-        blob = row[19]  # message_summary_info
-        if not isinstance(blob, bytes) or not blob:
+        if not isinstance(blob, bytes):
             return False
         try:
             info = plistlib.loads(blob)
@@ -218,6 +220,8 @@ class _Reader:
 
     def _attachments(self, rowid: int, loc: Locator) -> tuple[tuple[str, ...], bool]:
         """Device paths of the message's files, and whether all are contact cards."""
+        if rowid not in self.files:
+            return (), False
         names: list[str] = []
         cards = 0
         for filename, transfer, mime in self.files.get(rowid, ()):
@@ -277,9 +281,12 @@ class _Reader:
         if utc is None:
             flags.append("time_unparsed")
             self.warn(loc, f"message {rowid} has no readable date ({row[8]!r})")
-        elif self.last_date is not None and utc < self.last_date:
-            flags.append("out_of_order")
-        self.last_date = utc or self.last_date
+        else:
+            # Compared as numbers: texts of different precision do not sort as instants.
+            when = row[8] * 10**9 if row[8] < 10**11 else row[8]
+            if self.last_date is not None and when < self.last_date:
+                flags.append("out_of_order")
+            self.last_date = when
         self.out.append(
             Message(
                 locator=loc,
@@ -295,7 +302,7 @@ class _Reader:
                 kind=kind,
                 text=text,
                 attachments=attachments,
-                edited=cocoa_to_utc(row[17]) is not None,
+                edited=bool(row[17]) and cocoa_to_utc(row[17]) is not None,
                 reply_to=_target(row[21]) or row[22] or None,
                 message_id=row[1] or None,
                 direction="outgoing" if outgoing else "incoming",
@@ -305,10 +312,11 @@ class _Reader:
     def _times(self, row: tuple[Any, ...]) -> tuple[str | None, str]:
         utc = cocoa_to_utc(row[8])
         raw = f"date={row[8]}"
-        for name, value in (("date_delivered", row[9]), ("date_read", row[10])):
-            when = cocoa_to_utc(value)
-            if when is not None:
-                raw += f" {name}={value} ({when})"
+        if row[9] or row[10]:
+            for name, value in (("date_delivered", row[9]), ("date_read", row[10])):
+                when = cocoa_to_utc(value)
+                if when is not None:
+                    raw += f" {name}={value} ({when})"
         return utc, raw
 
     def _system(self, row: tuple[Any, ...], other: str) -> str:

@@ -97,7 +97,7 @@ class _Reader:
         self.keys: dict[tuple[str, str | None], str] = {}
         self.push: dict[str, str] = {}
         self.unknown_types: set[object] = set()
-        self.last: str | None = None
+        self.last: int | float | None = None
 
     def key(self, jid: str, name: str | None, loc: Locator) -> str:
         known = self.keys.get((jid, name))
@@ -188,9 +188,10 @@ class _Reader:
         if utc is None:
             flags.append("time_unparsed")
             self.out.append(self.ctx.warn(loc, f"message {pk} has no readable date ({date!r})"))
-        elif self.last is not None and utc < self.last:
-            flags.append("out_of_order")
-        self.last = utc or self.last
+        else:
+            if self.last is not None and date < self.last:  # numbers, not texts
+                flags.append("out_of_order")
+            self.last = date
         self.out.append(
             Message(
                 locator=loc,
