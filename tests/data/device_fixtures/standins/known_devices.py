@@ -185,3 +185,30 @@ def make_android(folder: Path, state: str = "device") -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     return folder
+
+
+IPHONE_INFO = {
+    "ActivationState": "Activated",
+    "BuildVersion": "21B101",
+    "DeviceClass": "iPhone",
+    "DeviceName": "Hannah's iPhone",
+    "InternationalMobileEquipmentIdentity": "356789104567891",
+    "PhoneNumber": "+44 7700 900461",
+    "ProductType": "iPhone14,5",
+    "ProductVersion": "17.1.2",
+    "SerialNumber": "F2LXK0TEST01",
+    "TimeZone": "Europe/London",
+    "UniqueDeviceID": UDID,
+}
+
+
+def make_iphone(folder: Path, state: str = "device", password: str | None = None) -> Path:
+    """Write the iPhone the stand-in ``idevice*`` programs serve; returns the folder.
+
+    ``state``: ``device`` (trusted), ``untrusted`` (lockdownd refuses: not paired), ``none``.
+    ``password``: the backup password the holder already set (None: backups unencrypted).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    state_data = {"state": state, "udid": UDID, "info": IPHONE_INFO, "password": password}
+    (folder / "ios.json").write_text(json.dumps(state_data), "utf-8")
+    return folder
