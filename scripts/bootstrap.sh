@@ -66,6 +66,18 @@ if [[ ! -f /usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf ]]; then
     did+=("installed fonts-symbola")
 fi
 
+# 1e. The phone tools ews acquire runs (issue 13): libimobiledevice's idevicebackup2,
+#     idevice_id and ideviceinfo for iPhones, adb for Android phones. The tests use
+#     stand-ins (tests/data/device_fixtures/standins), so these are for real devices.
+if ! command -v idevicebackup2 >/dev/null 2>&1; then
+    apt_install libimobiledevice-utils
+    did+=("installed libimobiledevice-utils")
+fi
+if ! command -v adb >/dev/null 2>&1; then
+    apt_install adb
+    did+=("installed adb")
+fi
+
 # 2. The virtualenv. Debian's python3 lacks ensurepip without python3-venv.
 if [[ ! -x "$venv/bin/python" ]]; then
     if ! python3 -c 'import ensurepip' 2>/dev/null; then
