@@ -139,15 +139,25 @@ def schema_tables(source: Source, max_pages: int = 256) -> frozenset[str]:
     return frozenset(found)
 
 
+_SCHEMAS: dict[str, frozenset[str]] = {}  # by item SHA-256: every extractor sniffs each item
+
+
 def source_has_tables(source: Source, *names: str) -> bool:
     """True when every one of ``names`` is a table of the source's schema: from the head
-    when the schema is there, else by :func:`schema_tables`."""
+    when the schema is there, else by :func:`schema_tables` (remembered for the last
+    items, as each device extractor sniffs every SQLite item)."""
     if not is_sqlite(source.head):
         return False
     wanted = {n.lower() for n in names}
     if wanted <= head_tables(source.head):
         return True
-    return wanted <= schema_tables(source)
+    found = _SCHEMAS.get(source.sha256)
+    if found is None:
+        found = schema_tables(source)
+        if len(_SCHEMAS) >= 64:
+            _SCHEMAS.pop(next(iter(_SCHEMAS)))
+        _SCHEMAS[source.sha256] = found
+    return wanted <= found
 
 
 @contextmanager

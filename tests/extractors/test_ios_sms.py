@@ -223,3 +223,20 @@ def test_cocoa_times_and_device_paths() -> None:
         "MediaDomain/Library/SMS/Attachments/a/b.jpg"
     )
     assert device_path("MediaDomain", "/tmp/x") is None
+
+
+def test_out_of_order_compares_instants(tmp_path: Path) -> None:
+    # 19:12:41.5 then 19:12:41 then 19:12:42: as texts ".500Z" sorts before "Z"; as times not.
+    rows = [
+        SmsMessage(at("2024-03-01T19:12:41.500Z"), "a", DAN),
+        SmsMessage(at("2024-03-01T19:12:41Z"), "b", DAN),
+        SmsMessage(at("2024-03-01T19:12:42Z"), "c", DAN),
+    ]
+    path = tmp_path / "sms.db"
+    make_sms_db(path, "ios17", rows)
+    msgs = messages(run(path))
+    assert [(m.sent_at_utc, m.flags) for m in msgs] == [
+        ("2024-03-01T19:12:41.500Z", ()),
+        ("2024-03-01T19:12:41Z", ("out_of_order",)),
+        ("2024-03-01T19:12:42Z", ()),
+    ]
