@@ -26,8 +26,9 @@ Decisions:
   ``transfer_name`` with a warning.
 * Threads: a group chat (``style`` 43) is ``<platform>:<chat_identifier>``; a one-to-one
   chat is ``<platform>:<E.164 or address>``, as the SMS backup extractor names threads.
-  Group changes (``item_type`` 1 to 3) are system messages. Tapbacks and inline replies
-  carry the target's GUID in ``reply_to``; ``message_id`` is the row's ``guid``.
+  Group changes (``item_type`` 1 to 3) are system messages. Tapbacks are reactions on
+  their target (``_ios_tapbacks``); an inline reply (and a tapback whose target is gone)
+  carries the target's GUID in ``reply_to``; ``message_id`` is the row's ``guid``.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from extractors._ios_common import Accounts, cocoa_to_utc, device_path, identifier_parts
+from extractors._ios_tapbacks import load_tapbacks, target_guid
 from extractors._ios_typedstream import attributed_text
 from extractors._sqlite import open_database, source_has_tables, table_columns
 from extractors.base import Context, Source
@@ -85,6 +87,8 @@ class _Reader:
         self.e164: dict[str, str] = {}
         self.unknown_services: set[str] = set()
         self.last_date: int | float | None = None
+        self.reactions: dict[str, tuple[str, ...]] = {}
+        self.tapbacks: set[int] = set()
 
     def loc(self, table: str, rowid: object) -> Locator:
         return Locator(self.source.sha256, self.source.path, None, None, f"/{table}/{rowid}")
@@ -95,6 +99,7 @@ class _Reader:
     def run(self) -> Iterator[Record]:
         self.conn.row_factory = None
         self._load_lookups()
+        self.reactions, self.tapbacks = load_tapbacks(self.conn, self.handles)
         columns = table_columns(self.conn, "message")
         picked = ", ".join(f"m.{c}" if c.lower() in columns else f"NULL AS {c}" for c in _COLUMNS)
         total = self.conn.execute("SELECT count(*) FROM message").fetchone()[0] or 1
@@ -113,7 +118,8 @@ class _Reader:
                               f"chat {self._chat_of(row)}, was used")  # fmt: skip
                     continue
                 previous = row[0]
-                self._message(row)
+                if row[0] not in self.tapbacks:  # those are reactions on their target
+                    self._message(row)
             done += len(rows)
             share = self.source.size * done // total
             self.ctx.progress(max(0, share - reported))
@@ -303,7 +309,8 @@ class _Reader:
                 text=text,
                 attachments=attachments,
                 edited=bool(row[17]) and cocoa_to_utc(row[17]) is not None,
-                reply_to=_target(row[21]) or row[22] or None,
+                reply_to=target_guid(row[21]) or row[22] or None,
+                reactions=self.reactions.get(row[1], ()) if self.reactions else (),
                 message_id=row[1] or None,
                 direction="outgoing" if outgoing else "incoming",
             )
@@ -330,16 +337,6 @@ class _Reader:
         if item_type == 3:
             return "left the conversation" if action == 0 else "changed the group photo"
         return f"system event (item_type {item_type}, group_action_type {action})"
-
-
-def _target(guid: object) -> str | None:
-    """The GUID a tapback refers to: ``p:0/GUID`` and ``bp:GUID`` name it with a part."""
-    if not guid:
-        return None
-    text = str(guid)
-    if "/" in text:
-        return text.split("/", 1)[1]
-    return text[3:] if text.startswith("bp:") else text
 
 
 class IosSmsExtractor:

@@ -240,3 +240,33 @@ def test_out_of_order_compares_instants(tmp_path: Path) -> None:
         ("2024-03-01T19:12:41Z", ("out_of_order",)),
         ("2024-03-01T19:12:42Z", ()),
     ]
+
+
+def guid(i: int) -> str:
+    """The GUID make_sms_db gives the i-th message (0-based)."""
+    return f"{0x1F3A0000 + i:08X}-7C1D-4B2E-9A6F-{i:012X}"
+
+
+def test_tapbacks_become_reactions(tmp_path: Path) -> None:
+    def tap(when: str, kind: int, target: str, from_me: bool = False) -> SmsMessage:
+        extra = {"associated_message_type": kind, "associated_message_guid": target}
+        return SmsMessage(at(when), f"tapback {kind}", DAN, from_me=from_me,
+                          service="iMessage", extra=extra)  # fmt: skip
+
+    rows = [
+        SmsMessage(at("2024-03-06T10:00:00Z"), "see you", DAN, service="iMessage"),
+        tap("2024-03-06T10:01:00Z", 2001, f"p:0/{guid(0)}", from_me=True),
+        tap("2024-03-06T10:02:00Z", 2000, f"p:0/{guid(0)}"),
+        tap("2024-03-06T10:03:00Z", 3000, f"p:0/{guid(0)}"),  # Dan takes his heart back
+        tap("2024-03-06T10:04:00Z", 2003, "p:0/NO-SUCH-GUID"),
+    ]
+    path = tmp_path / "sms.db"
+    make_sms_db(path, "ios17", rows)
+    msgs = messages(run(path))
+    assert [(m.text, m.reply_to) for m in msgs] == [
+        ("see you", None),
+        ("tapback 2003", "NO-SUCH-GUID"),  # its target is not in the database: kept as is
+    ]
+    assert msgs[0].reactions == (
+        '{"actor":"(phone holder)","at":"2024-03-06T10:01:00Z","reaction":"👍"}',
+    )
