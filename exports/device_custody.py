@@ -26,11 +26,12 @@ from sqlalchemy.engine import Connection
 
 from chain_of_custody.case import T_ITEM
 from chain_of_custody.ledger import Entry, _row_to_entry
-from chain_of_custody.models import LedgerEntry, MessageRecord
+from chain_of_custody.models import CallRecord, LedgerEntry, MessageRecord
 from extractors.identifiers import phone_e164
 
 T_LEDGER = LedgerEntry.__table__  # type: ignore[attr-defined]
 T_MESSAGE = MessageRecord.__table__  # type: ignore[attr-defined]
+T_CALL = CallRecord.__table__  # type: ignore[attr-defined]
 DEVICE_ACTIONS = (
     "device.received",
     "device.returned",
@@ -239,24 +240,46 @@ def device_item_ids(conn: Connection, case_id: str, dev: DeviceCustody) -> set[s
     return found
 
 
-def outside_scope(conn: Connection, case_id: str) -> dict[int, str]:
-    """Messages outside the scope agreed for the device they came from: id -> why."""
+def outside_scope(conn: Connection, case_id: str, table: str = "message") -> dict[int, str]:
+    """Records outside the scope agreed for the device they came from: id -> why.
+
+    ``table`` is ``message`` (the default) or ``call`` (call records, by their number).
+    """
     out: dict[int, str] = {}
     for dev in devices_of(conn, case_id):
         if dev.scope is None or not dev.scope.limits_anything:
             continue
         items = sorted(device_item_ids(conn, case_id, dev))
-        m = T_MESSAGE.c
         for start in range(0, len(items), 500):
-            query = sa.select(
-                m.id, m.platform, m.sent_at_utc, m.sender_identifier, m.recipients, m.thread_title
-            ).where(m.case_id == case_id, m.item_id.in_(items[start : start + 500]))
-            for r in conn.execute(query):
-                parties = [r.sender_identifier, r.thread_title, *json.loads(r.recipients or "[]")]
-                why = dev.scope.outside(r.platform, r.sent_at_utc, parties)
+            chunk = items[start : start + 500]
+            for rid, platform, at, parties in _records(conn, case_id, chunk, table):
+                why = dev.scope.outside(platform, at, parties)
                 if why:
-                    out[int(r.id)] = f"{dev.device_id}: {why}"
+                    out[rid] = f"{dev.device_id}: {why}"
     return out
+
+
+def _records(
+    conn: Connection, case_id: str, items: list[str], table: str
+) -> Iterable[tuple[int, str, str | None, list[str | None]]]:
+    if table == "call":
+        c = T_CALL.c
+        calls = sa.select(c.id, c.platform, c.started_at_utc, c.number_raw, c.number_e164)
+        for call in conn.execute(calls.where(c.case_id == case_id, c.item_id.in_(items))):
+            yield (
+                int(call.id),
+                call.platform,
+                call.started_at_utc,
+                [call.number_raw, call.number_e164],
+            )
+        return
+    m = T_MESSAGE.c
+    messages = sa.select(
+        m.id, m.platform, m.sent_at_utc, m.sender_identifier, m.recipients, m.thread_title
+    ).where(m.case_id == case_id, m.item_id.in_(items))
+    for r in conn.execute(messages):
+        parties = [r.sender_identifier, r.thread_title, *json.loads(r.recipients or "[]")]
+        yield int(r.id), r.platform, r.sent_at_utc, parties
 
 
 def outside_counts(outside: Mapping[int, str]) -> Counter[str]:

@@ -19,6 +19,7 @@ from chain_of_custody import db
 from chain_of_custody.case import Case
 from chain_of_custody.errors import EvidenceError
 from chain_of_custody.models import CallRecord, MessageRecord
+from exports.device_custody import outside_scope
 from workstation import aliases
 from workstation.aliases import AliasReport, Group
 
@@ -91,6 +92,8 @@ class PersonTimeline:
     untimed: Counter[str] = field(default_factory=Counter)
     threats: list[dict[str, Any]] = field(default_factory=list)
     call_lines: set[tuple[str, str]] = field(default_factory=set)  # (item, time) of chat calls
+    #: Messages left out as outside the scope their device's holder agreed to (issue 13 §5).
+    outside_scope: int = 0
 
     def as_json(self) -> dict[str, Any]:
         timed = [e for e in self.events if e[3]]
@@ -102,6 +105,7 @@ class PersonTimeline:
                 p: dict(sorted(c.items())) for p, c in sorted(self.by_platform.items())
             },
             "untimed": dict(self.untimed),
+            "outside_scope_left_out": self.outside_scope,
         }
         return {
             "id": self.group.id,
@@ -144,12 +148,15 @@ def build(
     *,
     keywords: KeywordList | None = None,
     include_ungrouped: bool = False,
+    include_outside_scope: bool = False,
 ) -> Timeline:
     """The timeline of every confirmed alias group (and, if asked, of every other account
     that sent a message or made a call, each on its own).
 
     Messages count when an account of the group is the sender; calls when it is the party
-    (a chat's call line and the same call in the chat's call records count once).
+    (a chat's call line and the same call in the chat's call records count once). Messages
+    outside the scope agreed for the device they came from are left out (and counted as
+    such) unless ``include_outside_scope``.
     """
     tz = case.info()["tz"]
     zone = ZoneInfo(tz)
@@ -160,10 +167,15 @@ def build(
         found += _singletons(case, {k for g in found for k in g.accounts})
     people = []
     with db.read_connection(case.engine) as conn:
+        outside: set[int] = set()
+        outside_calls: set[int] = set()
+        if not include_outside_scope:
+            outside = set(outside_scope(conn, case.case_id))
+            outside_calls = set(outside_scope(conn, case.case_id, "call"))
         for group in found:
             person = PersonTimeline(group)
-            _add_messages(conn, case, person, zone, pattern)
-            _add_calls(conn, case, person, zone)
+            _add_messages(conn, case, person, zone, pattern, outside)
+            _add_calls(conn, case, person, zone, outside_calls)
             person.events.sort(key=lambda e: (e[0] == "", e[0], e[1], e[2]))
             people.append(person)
     return Timeline(tz, keywords, people)
@@ -208,6 +220,7 @@ def _add_messages(
     person: PersonTimeline,
     zone: ZoneInfo,
     pattern: re.Pattern[str] | None,
+    outside: set[int],
 ) -> None:
     local = _LocalDays(zone)
     m = T_MESSAGE.c
@@ -220,6 +233,9 @@ def _add_messages(
         kind_ = "calls" if kind == "call" else "messages"
         if kind == "call":
             person.call_lines.add((item_id, _fixed_width(utc)))
+        if mid in outside:
+            person.outside_scope += 1
+            continue
         person.by_platform.setdefault(platform, Counter())[kind_] += 1
         person.events.append((sort or "", "message", int(mid), utc or ""))
         if utc:
@@ -244,7 +260,9 @@ def _threat(mid: int, utc: str | None, hit: re.Match[str], text: str) -> dict[st
     }
 
 
-def _add_calls(conn: sa.Connection, case: Case, person: PersonTimeline, zone: ZoneInfo) -> None:
+def _add_calls(
+    conn: sa.Connection, case: Case, person: PersonTimeline, zone: ZoneInfo, outside: set[int]
+) -> None:
     local = _LocalDays(zone)
     c = T_CALL.c
     rows = conn.execute(
@@ -255,6 +273,9 @@ def _add_calls(conn: sa.Connection, case: Case, person: PersonTimeline, zone: Zo
     for cid, item_id, platform, utc in rows:
         if (item_id, _fixed_width(utc)) in person.call_lines:
             continue  # the same call as a chat's call line, already counted
+        if cid in outside:
+            person.outside_scope += 1
+            continue
         person.by_platform.setdefault(platform, Counter())["calls"] += 1
         person.events.append((_fixed_width(utc), "call", int(cid), utc or ""))
         if utc:

@@ -16,7 +16,7 @@ from chain_of_custody.verify import verify_case
 from exports.gather import gather
 from exports.pdf.mg11 import device_continuity
 from tests.data.device_fixtures.standins.known_devices import SERIAL, make_android
-from workstation import queries
+from workstation import queries, timeline
 from workstation.device import android_content as ac
 from workstation.device import consent
 from workstation.device.android import acquire_android
@@ -122,6 +122,18 @@ def test_android_acquisition_records_steps_records_and_files(
     assert "received a device (device-1) from Hannah Price" in text
     assert "Time from receipt to return: 2 h 30 min." in text
     assert "product type SM-A525F" in text
+    # The timeline leaves the call with Dan Price out (outside the agreed parties) unless asked.
+    brother = "+447700900333"
+
+    def calls_with(include: bool) -> tuple[int, int]:
+        people = timeline.build(case, include_ungrouped=True, include_outside_scope=include)
+        for p in people.as_json()["groups"]:
+            if any(brother in a for a in p["accounts"]):
+                return p["counts"]["calls"], p["counts"]["outside_scope_left_out"]
+        return 0, 0
+
+    assert calls_with(False) == (0, 1)
+    assert calls_with(True) == (1, 0)
 
 
 def test_second_run_skips_what_is_acquired(
