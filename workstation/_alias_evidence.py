@@ -237,7 +237,8 @@ class Tie:
 
 
 def _ident_norm(text: str) -> str:
-    return " ".join(text.casefold().split())
+    folded = text.casefold()
+    return folded if folded.isalnum() else " ".join(folded.split())
 
 
 def seen_together(conn: sa.Connection, case_id: str, facts: dict[str, AccountFacts]) -> list[Tie]:
@@ -254,13 +255,19 @@ def seen_together(conn: sa.Connection, case_id: str, facts: dict[str, AccountFac
     filled = [sa.case((col.isnot(None), 1), else_=0) for col in columns]
     query = (
         sa.select(
-            c.account_key, c.platform, c.handle, c.display_name, c.phone_raw, c.email,
-            c.item_id, c.loc_pointer, c.loc_line,
+            c.account_key,
+            c.platform,
+            c.handle,
+            c.display_name,
+            c.phone_raw,
+            c.email,
+            c.item_id,
+            c.loc_pointer,
+            c.loc_line,
         )
         .where(of_case(conn, c.case_id, case_id), c.key_scope.is_(None))
         .where(sum(filled[1:], filled[0]) >= 2)
-        .distinct()
-    )  # fmt: skip
+    )  # no DISTINCT (a sort in SQLite): ties are folded below
     raw: list[tuple[str, str, str, str, str, str]] = []  # key, other, value, kind, item, where
     for key, platform, handle, shown, phone, email, item, pointer, line in _rows(conn, query):
         own = key.split(":", 1)[1] if ":" in key else key
