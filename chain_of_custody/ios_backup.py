@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -91,15 +92,42 @@ def file_id_of(relative: str) -> str | None:
 
 @dataclass(frozen=True)
 class BackupFile:
-    """One row of ``Manifest.db``'s ``Files`` table with its ``MBFile`` facts."""
+    """One row of ``Manifest.db``'s ``Files`` table; its ``MBFile`` is read when needed
+    (a plain backup of 50,000 files never needs it: parsing costs more than acquiring)."""
 
     file_id: str
     domain: str
     relative_path: str
     flags: int
-    size: int | None = None
-    protection_class: int | None = None
-    wrapped_key: bytes | None = field(default=None, repr=False)
+    mbfile: bytes | None = field(default=None, repr=False)
+
+    @cached_property
+    def _facts(self) -> tuple[dict[str, Any], str | None]:
+        if not self.mbfile:
+            return {}, None
+        try:
+            return mbfile_facts(self.mbfile), None
+        except ValueError as exc:
+            return {}, f"{MANIFEST_DB} file {self.file_id} ({self.device_path}): {exc}"
+
+    @property
+    def size(self) -> int | None:
+        """The file's size on the phone (where a decrypted file ends)."""
+        return self._facts[0].get("size")
+
+    @property
+    def protection_class(self) -> int | None:
+        return self._facts[0].get("protection_class")
+
+    @property
+    def wrapped_key(self) -> bytes | None:
+        """Its key (4 bytes of class, then the wrapped key), in an encrypted backup."""
+        return self._facts[0].get("wrapped_key")
+
+    @property
+    def damage(self) -> str | None:
+        """Why its ``MBFile`` could not be read, or None."""
+        return self._facts[1]
 
     @property
     def device_path(self) -> str:
@@ -372,19 +400,10 @@ class IosBackup:
             finally:
                 conn.close()
         for file_id, domain, relative, flags, blob in rows:
-            self.files[str(file_id)] = self._backup_file(
-                str(file_id), _text(domain), _text(relative), int(flags or 0), blob
-            )
-
-    def _backup_file(
-        self, file_id: str, domain: str, relative: str, flags: int, blob: bytes | None
-    ) -> BackupFile:
-        try:
-            facts = mbfile_facts(blob) if blob else {}
-        except ValueError as exc:
-            self.warnings.append(f"{MANIFEST_DB} file {file_id} ({domain}/{relative}): {exc}")
-            facts = {}
-        return BackupFile(file_id, domain, relative, flags, **facts)
+            entry = BackupFile(str(file_id), _text(domain), _text(relative), int(flags or 0), blob)
+            self.files[entry.file_id] = entry
+            if self.encrypted and entry.flags == FLAG_FILE and entry.damage:
+                self.warnings.append(entry.damage)  # read now: its key is needed
 
     def decrypted(self, f: BinaryIO, entry: BackupFile) -> Iterator[bytes]:
         """The plain bytes of one encrypted backup file read from ``f``.

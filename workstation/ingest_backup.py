@@ -86,31 +86,28 @@ def map_sources(sources: list[_Source], backups: list[OpenedBackup]) -> list[_So
     """Sources under a backup folder named as the phone names them, with their device path."""
     if not backups:
         return sources
+    roots = [(str(b.root) + os.sep, b.backup.files) for b in backups]
     mapped: list[_Source] = []
     for source in sources:
-        entry = _entry_of(source.path, backups)
-        if entry is not None:
-            source = dataclasses.replace(
-                source, device_path=entry.device_path, device_name=entry.name
-            )
+        text = str(source.path)  # plain string work: 50,000 files, no Path arithmetic
+        for prefix, files in roots:
+            if text.startswith(prefix):
+                file_id = file_id_of(text[len(prefix) :])
+                entry = files.get(file_id) if file_id else None
+                if entry is not None:
+                    source = dataclasses.replace(
+                        source, device_path=entry.device_path, device_name=entry.name
+                    )
+                break
         mapped.append(source)
     return mapped
 
 
-def _entry_of(path: Path, backups: list[OpenedBackup]) -> BackupFile | None:
-    for opened in backups:
-        root = opened.root
-        if root not in path.parents:
-            continue
-        file_id = file_id_of(os.path.relpath(path, root))
-        return None if file_id is None else opened.backup.files.get(file_id)
-    return None
-
-
 def note_recorded(backups: list[OpenedBackup], source: _Source, item_id: str, sha: str) -> None:
     """Remember an item of the run that lies in a backup folder (for the steps after)."""
+    text = str(source.path)
     for opened in backups:
-        if opened.root in source.path.parents:
+        if text.startswith(str(opened.root) + os.sep):
             opened.recorded[source.display] = (item_id, sha)
             return
 
@@ -167,7 +164,8 @@ def _check_read_as_acquired(job: Ingest, opened: OpenedBackup) -> None:
     manifest = opened.recorded.get(str(b.root / MANIFEST_DB))
     if manifest is None:
         return
-    present = {file_id_of(os.path.relpath(p, b.root)) for p in opened.recorded}
+    prefix = str(b.root) + os.sep
+    present = {file_id_of(p[len(prefix) :]) for p in opened.recorded if p.startswith(prefix)}
     missing = [f for f in b.files.values() if f.flags == 1 and f.file_id not in present]
     notes = list(b.warnings)
     if missing:
@@ -189,7 +187,7 @@ def _decrypt_all(job: Ingest, run_id: str, opened: OpenedBackup, derived: set[st
         if path == str(b.root / MANIFEST_DB):
             entry = None
         else:
-            file_id = file_id_of(os.path.relpath(path, b.root))
+            file_id = file_id_of(path[len(str(b.root)) + 1 :])
             entry = b.files.get(file_id) if file_id else None
             if entry is None or entry.flags != 1:
                 continue  # plists and files outside the manifest are not encrypted

@@ -115,6 +115,8 @@ def test_damaged_mbfile_is_a_warning_not_a_failure(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     backup = IosBackup.open(made.folder, lambda _f: None)
-    assert len(backup.warnings) == 1
-    assert "HomeDomain/Library/SMS/sms.db" in backup.warnings[0]
-    assert backup.files[made.files[0].file_id].device_path == "HomeDomain/Library/SMS/sms.db"
+    entry = backup.files[made.files[0].file_id]
+    assert entry.device_path == "HomeDomain/Library/SMS/sms.db"
+    assert entry.size is None
+    assert entry.damage is not None
+    assert "(HomeDomain/Library/SMS/sms.db): MBFile is not a keyed archive" in entry.damage
