@@ -251,3 +251,50 @@ def _backup_with_password(job: _Job, folder: Path, password: str | None, tempora
     job.record("device.backup_password_removed", {"tool": "idevicebackup2 encryption off"})
     if failure is not None:
         raise failure
+
+
+@witness.witnessed
+def acquire_backup_folder(
+    case: Case, signer: Signer, folder: Path, options: AcquireOptions
+) -> AcquireSummary:
+    """An iPhone backup folder made elsewhere (iTunes, Finder, idevicebackup2), acquired for
+    a received device: the same entries as a live acquisition around ``ews ingest``'s path,
+    so the device's scope applies to what it brings in.
+
+    Raises:
+        DeviceError: no device receipt on record.
+    """
+    dev = find_device(case, options.device_id, held=options.device_id is None)
+    folder = Path(os.path.abspath(folder))
+    summary = AcquireSummary(dev.device_id, "ios", str(folder))
+
+    def record(action: str, data: dict[str, Any]) -> None:
+        data = data | {"device_id": dev.device_id}
+        case.record(signer, [NewEntry(action, dev.device_id, data)])
+
+    if options.scope is not None:
+        record("scope.set", options.scope.as_data())
+    record(
+        "device.acquisition_started",
+        {"platform": "ios", "method": "backup folder", "out": str(folder)},
+    )
+    from workstation.ingest import IngestOptions
+
+    extra: dict[str, Any] = {}
+    if "backup_password" in {f.name for f in dataclasses.fields(IngestOptions)}:
+        extra["backup_password"] = _password_fn(options.backup_password)
+    ingest_options = IngestOptions(
+        source=f"{dev.device_id}: iPhone backup folder",
+        reason="acquisition of the device's backup with the holder's agreement",
+        tz=options.tz,
+        **extra,
+    )
+    run_id, items, warnings = ingest_acquired(
+        case, signer, folder, ingest_options, cancelled=options.cancelled
+    )
+    summary.run_id, summary.items, summary.warnings = run_id, items, warnings
+    record(
+        "device.acquisition_completed",
+        {"platform": "ios", "run_id": run_id or "", "items": items, "folder": str(folder)},
+    )
+    return summary

@@ -37,6 +37,7 @@ from workstation.gui.chrome import (
     show_shortcuts,
 )
 from workstation.gui.lane import Job, Lane
+from workstation.gui.screens.acquire import AcquireScreen
 from workstation.gui.screens.cases import CasesScreen
 from workstation.gui.screens.evidence import EvidenceScreen
 from workstation.gui.screens.exhibits import ExhibitsScreen
@@ -49,7 +50,7 @@ from workstation.gui.session import Session
 if TYPE_CHECKING:  # the ingest pipeline (and every extractor) is imported on first use
     from workstation.ingest import IngestSummary
 
-SCREENS = ["Cases", "Ingest", "Evidence", "People", "Timeline", "Exhibits", "Ledger"]
+SCREENS = ["Cases", "Ingest", "Evidence", "People", "Timeline", "Exhibits", "Ledger", "Acquire"]
 BADGE = "padding: 2px 8px; border-radius: 4px; color: white; background: {};"
 
 
@@ -84,6 +85,8 @@ class MainWindow(QMainWindow):
         self.timeline = TimelineScreen()
         self.exhibits = ExhibitsScreen(self._evidence_selection)
         self.ledger = LedgerScreen()
+        self.acquire = AcquireScreen(self.lane, lambda: (self.case, self.signer))
+        self.acquire.changed.connect(self.refresh)
         for screen in (
             self.cases,
             self.ingest,
@@ -92,6 +95,7 @@ class MainWindow(QMainWindow):
             self.timeline,
             self.exhibits,
             self.ledger,
+            self.acquire,
         ):
             self.stack.addWidget(screen)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)

@@ -111,6 +111,7 @@ def test_tour_saves_a_png_per_screen(tmp_path: Path, qtbot: QtBot) -> None:
         "05-timeline.png",
         "06-exhibits.png",
         "07-ledger.png",
+        "08-acquire.png",
     ]
     for shot in shots:
         image = QImage(str(shot))
@@ -147,4 +148,4 @@ def test_tour_of_a_case_with_no_decisions_exits_cleanly(
     )
     assert "Fatal Python error" not in done.stderr, done.stderr[-2000:]
     assert done.returncode == 0, done.stderr[-2000:]
-    assert len(list((tmp_path / "tour").glob("*.png"))) == 7
+    assert len(list((tmp_path / "tour").glob("*.png"))) == 8
