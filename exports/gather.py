@@ -399,6 +399,18 @@ def gather(
         # Each device's receipt, return and scope: provable from the bundle (MG11, MG6C).
         devices = device_custody.devices_of(conn, case.case_id)
         seqs += [seq for dev in devices for seq in dev.entries]
+        # Devices identified by their backup's Info.plist (ews ingest of an iPhone backup
+        # folder): the MG11 names the device beside each item of that ingest.
+        seqs += [
+            int(r.seq)
+            for r in conn.execute(
+                sa.text(
+                    "SELECT seq FROM ledger_entry WHERE case_id = :c "
+                    "AND action = 'device.identified' AND seq < :n"
+                ),
+                {"c": case.case_id, "n": cp.size},
+            )
+        ]
         extract, proofs = ledger_extract.build_extract(conn, case.case_id, tree, cp, seqs)
         exhibited_shas = {s for ex in exhibits for s in ex.items}
         unused_views = unused.unused_material(

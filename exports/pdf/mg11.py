@@ -122,7 +122,47 @@ def write_exhibit_continuity(w: Writer, ctx: BundleContext, ex: ExhibitView) -> 
             ),
             ("Transfers", _transfers(ctx, item)),
         ]
+        device = _backup_device(ctx, item)
+        if device:
+            rows.insert(-3, ("Device (its backup's Info.plist)", device))
         w.fields(rows)
+
+
+def _backup_device(ctx: BundleContext, item: ItemView) -> str | None:
+    """The device an item's ingest identified from an iPhone backup (``device.identified``
+    with the ingest's run id), as the continuity names it; None for other items."""
+    runs = {
+        str(d.get("run_id"))
+        for e in _ledger_for(ctx, item.sha256)
+        if e.get("action") == "item.acquired"
+        and isinstance(d := e.get("data"), dict)
+        and d.get("item_id") == item.id
+    }
+    for e in ctx.ledger.entries:
+        d = e.get("data")
+        if e.get("action") != "device.identified" or not isinstance(d, dict):
+            continue
+        if str(d.get("run_id")) in runs:
+            return _device_words(d) + f" (ledger seq {e.get('seq')}, device.identified)"
+    return None
+
+
+_DEVICE_FACTS = (
+    ("device_name", "name"),
+    ("product_type", "model"),
+    ("product_version", "iOS"),
+    ("serial_number", "serial number"),
+    ("imei", "IMEI"),
+    ("phone_number", "phone number"),
+    ("unique_identifier", "UDID"),
+    ("last_backup_date", "backup made"),
+)
+
+
+def _device_words(d: dict[str, object]) -> str:
+    facts = [f"{words} {d[key]}" for key, words in _DEVICE_FACTS if d.get(key)]
+    enc = "encrypted backup" if d.get("encrypted") == "yes" else "unencrypted backup"
+    return ", ".join(facts) + f"; {enc} at {d.get('backup_path', '?')}"
 
 
 def write_continuity_table(w: Writer, ctx: BundleContext, exhibits: list[ExhibitView]) -> None:

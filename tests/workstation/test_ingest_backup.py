@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import sqlalchemy as sa
@@ -211,3 +211,31 @@ def test_derived_from_inserted_fails_verify(case: Case, signer: Signer, tmp_path
     assert [f.message for f in failures] == [
         "inserted: no item.derived entry in the ledger justifies this item row (its derived_from)"
     ]
+
+
+def test_mg11_names_the_device_beside_a_backup_item(
+    case: Case, signer: Signer, tmp_path: Path
+) -> None:
+    from types import SimpleNamespace
+
+    from exports.pdf.mg11 import _backup_device
+
+    made = gen.make_backup(tmp_path / "backup")
+    ingest_paths(case, signer, [made.folder], _options())
+    ledger = SimpleNamespace(entries=tuple(e.as_json() for e in case.ledger_entries()))
+    ctx: Any = SimpleNamespace(ledger=ledger)
+    (sms,) = item_by_device_path(case, SMS)
+    seq = next(e.seq for e in _entries(case, "device.identified"))
+    assert _backup_device(ctx, cast(Any, SimpleNamespace(**sms))) == (
+        "name Sam's iPhone, model iPhone14,5, iOS 17.1.2, serial number F2LXK0TEST01, "
+        "IMEI 356789104567891, phone number +44 7700 900123, UDID 00008110-000A1B2C3D4E5F60, "
+        f"backup made 2026-11-30T18:45:12.000000Z; unencrypted backup at {made.folder} "
+        f"(ledger seq {seq}, device.identified)"
+    )
+    other = tmp_path / "note.txt"
+    other.write_text("not from a phone", encoding="utf-8")
+    ingest_paths(case, signer, [other], _options())
+    note = next(i for i in iter_items(case) if i["name"] == "note.txt")
+    ledger.entries = tuple(e.as_json() for e in case.ledger_entries())
+    ctx = SimpleNamespace(ledger=SimpleNamespace(entries=ledger.entries))
+    assert _backup_device(ctx, cast(Any, SimpleNamespace(**note))) is None
