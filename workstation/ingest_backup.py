@@ -17,7 +17,9 @@ module adds what the backup's manifest knows (docs/device-acquisition.md):
 from __future__ import annotations
 
 import dataclasses
+import getpass
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +82,34 @@ def open_backups(paths: Sequence[Path], password: PasswordFn | None) -> list[Ope
 
 def _no_password(_shown: str) -> str | None:
     return None
+
+
+def backup_password_source(password_file: str | None) -> PasswordFn:
+    """Where an encrypted backup's password comes from, asked only when one is found:
+    ``--backup-password-file`` (its first line), else ``EWS_BACKUP_PASSWORD``, else a
+    prompt when standard input is a terminal (getpass: not echoed), else none.
+
+    Nothing here records or prints the password.
+    """
+
+    def password(folder: str) -> str | None:
+        if password_file:
+            try:
+                with open(password_file, encoding="utf-8") as f:
+                    first = f.readline().rstrip("\r\n")
+            except OSError as exc:
+                raise AcquisitionError(
+                    f"{password_file}: cannot read the backup password file: {exc.strerror}"
+                ) from None
+            return first or None
+        from_env = os.environ.get("EWS_BACKUP_PASSWORD")
+        if from_env:
+            return from_env
+        if sys.stdin is not None and sys.stdin.isatty():
+            return getpass.getpass(f"Password of the encrypted backup {folder}: ") or None
+        return None
+
+    return password
 
 
 def map_sources(sources: list[_Source], backups: list[OpenedBackup]) -> list[_Source]:

@@ -239,3 +239,18 @@ def test_mg11_names_the_device_beside_a_backup_item(
     ledger.entries = tuple(e.as_json() for e in case.ledger_entries())
     ctx = SimpleNamespace(ledger=SimpleNamespace(entries=ledger.entries))
     assert _backup_device(ctx, cast(Any, SimpleNamespace(**note))) is None
+
+
+def test_password_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workstation.ingest_backup import backup_password_source
+
+    monkeypatch.setenv("EWS_BACKUP_PASSWORD", "from-env")
+    given = tmp_path / "pw.txt"
+    given.write_text("from-file\nsecond line\n", encoding="utf-8")
+    assert backup_password_source(str(given))("/b") == "from-file"
+    assert backup_password_source(None)("/b") == "from-env"
+    monkeypatch.delenv("EWS_BACKUP_PASSWORD")
+    monkeypatch.setattr("sys.stdin", None)
+    assert backup_password_source(None)("/b") is None
+    with pytest.raises(AcquisitionError, match="cannot read the backup password file"):
+        backup_password_source(str(tmp_path / "missing"))("/b")
