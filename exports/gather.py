@@ -388,6 +388,15 @@ def gather(
             first_by_sha.setdefault(item.sha256, item)
         thread_ids = sorted({t for ex in exhibits for t in ex.thread_ids})
         threads = _thread_messages(conn, case.case_id, thread_ids, _senders(conn, case.case_id))
+        # Messages outside the scope agreed for their device stay out of a thread's context
+        # (issue 13 §5), unless the examiner chose them for the exhibit by id.
+        outside = device_custody.outside_scope(conn, case.case_id)
+        if outside:
+            chosen = {str(m) for ex in exhibits for m in ex.message_ids}
+            threads = {
+                t: [m for m in ms if int(m.id) not in outside or m.id in chosen]
+                for t, ms in threads.items()
+            }
         views = tuple(_exhibit_view(ex, first_by_sha, threads, initials) for ex in exhibits)
         native_ids = {first_by_sha[s].id for ex in exhibits for s in ex.items}
         parents = _parents(conn, case.case_id)
@@ -424,7 +433,7 @@ def gather(
             alias_groups,
         )
         counts = _counts(conn, case.case_id)
-        outside = device_custody.outside_counts(device_custody.outside_scope(conn, case.case_id))
+        outside_by_device = device_custody.outside_counts(outside)
     counts |= {"exhibits": len(views), "unused": len(unused_views)}
     bundle_id = bundle_id_of(case.case_id, cp.size, cp.root, file_type, at, info["urn"])
     natives = tuple(
@@ -461,7 +470,7 @@ def gather(
         ledger=extract,
         counts=counts,
         devices=tuple(devices),
-        outside_scope=dict(outside),
+        outside_scope=dict(outside_by_device),
     )
     return Gathered(ctx, proofs, cp, natives)
 

@@ -13,6 +13,7 @@ import pytest
 from chain_of_custody.case import Case
 from chain_of_custody.keys import Signer
 from chain_of_custody.verify import verify_case
+from exports.exhibits import assign_exhibit
 from exports.gather import gather
 from exports.pdf.mg11 import device_continuity
 from tests.data.device_fixtures.standins.known_devices import SERIAL, make_android
@@ -122,6 +123,12 @@ def test_android_acquisition_records_steps_records_and_files(
     assert "received a device (device-1) from Hannah Price" in text
     assert "Time from receipt to return: 2 h 30 min." in text
     assert "product type SM-A525F" in text
+    # A thread exhibit leaves out what is outside the scope: here the call with Dan Price.
+    assign_exhibit(case, signer, "thread", ["phone:+447700900333"], "Calls with Dan Price")
+    assign_exhibit(case, signer, "thread", ["sms:+447700900123"], "Texts from Dan")
+    ctx = gather(case, signer, file_type="full", at="2024-05-02T09:00:00.000000Z").context
+    call_exhibit, text_exhibit = ctx.exhibits
+    assert (len(call_exhibit.messages), len(text_exhibit.messages)) == (0, 5)
     # The timeline leaves the call with Dan Price out (outside the agreed parties) unless asked.
     brother = "+447700900333"
 
