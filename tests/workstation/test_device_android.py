@@ -22,7 +22,7 @@ from workstation.device import android_content as ac
 from workstation.device import consent
 from workstation.device.android import acquire_android
 from workstation.device.common import AcquireOptions
-from workstation.device.errors import NoDevice, ToolMissing
+from workstation.device.errors import AcquisitionCancelled, NoDevice, ToolMissing
 from workstation.device.scope import scope_from_options
 
 STANDINS = Path(__file__).resolve().parents[1] / "data" / "device_fixtures" / "standins"
@@ -191,3 +191,24 @@ def test_missing_adb_says_how_to_install(
         ToolMissing, match=r"^adb is not installed: install it with `apt-get install adb`$"
     ):
         acquire_android(case, signer, AcquireOptions(out=tmp_path / "out"))
+
+
+def test_cancel_keeps_the_case_consistent_and_the_next_run_resumes(
+    case: Case, signer: Signer, phone: Path, tmp_path: Path
+) -> None:
+    consent.record_receipt(case, signer, received_from="Hannah Price")
+    out = tmp_path / "out"
+    pulled: list[int] = []
+    with pytest.raises(AcquisitionCancelled, match="run the same command again to resume"):
+        acquire_android(
+            case,
+            signer,
+            AcquireOptions(
+                out=out, progress=lambda p: pulled.append(p.files), cancelled=lambda: bool(pulled)
+            ),
+        )
+    assert pulled == [1]
+    assert verify_case(case).ok
+    again = acquire_android(case, signer, AcquireOptions(out=out))
+    assert (again.files_pulled, again.files_skipped) == (2, 1)
+    assert verify_case(case).ok

@@ -18,7 +18,7 @@ from tests.data.device_fixtures.standins.known_devices import UDID, make_iphone
 from workstation import queries
 from workstation.device import consent
 from workstation.device.common import AcquireOptions
-from workstation.device.errors import DeviceError, NoDevice, ToolMissing
+from workstation.device.errors import AcquisitionCancelled, DeviceError, NoDevice, ToolMissing
 from workstation.device.ios import acquire_ios
 
 STANDINS = Path(__file__).resolve().parents[1] / "data" / "device_fixtures" / "standins"
@@ -98,3 +98,16 @@ def test_missing_tools_say_how_to_install(
         ToolMissing, match=r"^idevice_id is not installed: .*apt-get install libimobiledevice-utils"
     ):
         acquire_ios(case, signer, AcquireOptions(out=tmp_path / "out"))
+
+
+def test_cancel_during_the_backup_still_removes_the_temporary_password(
+    case: Case, signer: Signer, iphone: Path, tmp_path: Path
+) -> None:
+    consent.record_receipt(case, signer, received_from="Hannah Price")
+    with pytest.raises(AcquisitionCancelled):
+        acquire_ios(case, signer, AcquireOptions(out=tmp_path / "out", cancelled=lambda: True))
+    assert _phone(iphone)["password"] is None
+    actions = [e.action for e in case.ledger_entries()]
+    assert "device.backup_password_removed" in actions
+    assert "device.backup_completed" not in actions
+    assert verify_case(case).ok
