@@ -9,13 +9,21 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from extractors._whatsapp_locale import (
+    DOCUMENT_ENDINGS,
+    EDITED_MARKERS,
+    EXACT,
+    LOCATION_LABELS,
+    LONGEST,
+    key_of,
+)
 from extractors.base import Sibling
 
 MARKS = "\u200e\u200f"
 # Bidi controls the exporting phone wraps names and numbers in: not part of the name.
 _NAME_CONTROLS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069 "
 
-_EDITED_MARKERS = ("<This message was edited>", "<This message was edited.>")
+_EDITED_MARKERS = EDITED_MARKERS  # every language's, from _whatsapp_locale
 _DELETED = re.compile(r"(?:This message was deleted|You deleted this message|Message deleted)\.?")
 _ATTACHED = re.compile(r"(?m)<attached: (?P<f>[^<>\n]+)>[ \u00a0]*$")
 _ATTACHED_OLD = re.compile(r"(?P<f>\S[^\n<>]*?) <attached>")
@@ -36,7 +44,14 @@ _IOS_OMITTED = re.compile(
 _CALL = re.compile(
     r"(?:Missed (?:group )?(?:voice|video) call|(?:Group )?(?:Voice|Video) call)(?:[,.] .{0,60})?"
 )
-_LOCATION = re.compile(r"(?:live )?location: https?://\S+.*|live location shared", re.IGNORECASE)
+# A shared place: "<label>: <map link>", the label a word ("location", "Standort") or a
+# venue ("Pimlico Gardens (London, United Kingdom)"); Android may put the venue's name on
+# the line before the link.
+_MAP_LINK = re.compile(
+    r"(?:(?P<label>[^\n]{1,120}?):? )?(?P<url>https://(?:maps\.google\.com/\?q=|foursquare\.com/v/"
+    r"|maps\.apple\.com/\?|www\.google\.com/maps)\S*)"
+)
+_FILE_NAME = re.compile(r".+\.\w{1,6}(?: • .+)?")
 E2E = re.compile(
     r"(?:Messages and calls are end-to-end encrypted|Messages to this (?:group|chat) are now"
     r" secured with end-to-end encryption)"
@@ -66,6 +81,7 @@ class Body:
     match_siblings: bool = False
     edited: bool = False
     actor: str | None = None
+    null: bool = False  # Android's "null" placeholder (view once, unsupported): no text
 
 
 def split_sender(rest: str) -> tuple[str | None, str]:
@@ -125,9 +141,13 @@ def _drop_edited_marker(raw: str) -> str | None:
 
 
 def _classify_authored(clean: str, first: str, rest: str, whole: str, marked: bool) -> Body:
-    # Each regex sits behind a cheap test: most bodies are plain text.
-    if whole[:1] in "TYM" and _DELETED.fullmatch(whole):
-        return Body("deleted", whole)
+    # Each test sits behind a cheap one: most bodies are plain text.
+    if whole == "null":
+        return Body("media", "", null=True)  # Android: a view-once or unsupported item
+    if len(whole) <= LONGEST:
+        kind = EXACT.get(key_of(whole))
+        if kind is not None:
+            return Body(kind, whole if kind in ("deleted", "location") else "")
     if "<attached: " in clean and (m := _ATTACHED.search(clean)):
         caption = clean[: m.start()].rstrip(" \u00a0") + clean[m.end() :]
         return Body("media", caption.strip("\n"), (m["f"].strip(),), True)
@@ -135,19 +155,53 @@ def _classify_authored(clean: str, first: str, rest: str, whole: str, marked: bo
         m := _ATTACHED_OLD.fullmatch(first) or _FILE_ATTACHED.fullmatch(first)
     ):
         return Body("media", rest, (m["f"].strip(),), True)
-    if first.endswith(">") and _MEDIA_OMITTED.fullmatch(first):
-        return Body("media", rest)
-    omitted = first[-7:].lower() == "omitted" and _IOS_OMITTED.fullmatch(first)
-    if omitted and (marked or not omitted["doc"]):  # a named document needs iOS's mark
-        kind = "contact" if omitted["card"] else "media"
-        return Body(kind, rest, (omitted["doc"],) if omitted["doc"] else ())
+    if first.endswith(">"):
+        if len(first) <= LONGEST and EXACT.get(key_of(first)) == "media":
+            return Body("media", rest)  # Android "<Media omitted>", then the caption
+        if _MEDIA_OMITTED.fullmatch(first):
+            return Body("media", rest)
+    if not rest:
+        named = _named_document(first, marked)
+        if named is not None:
+            return named
     if whole[:1] in "MVG" and "\n" not in whole and _CALL.fullmatch(whole):
         return Body("call", whole)
-    if first[:1] in "lL" and _LOCATION.fullmatch(first):
-        return Body("location", clean)
+    if "https://" in clean and clean.count("\n") <= 1:
+        place = _place(first, rest)
+        if place is not None:
+            return place
     if marked and (E2E.match(whole) or _PASSIVE.fullmatch(whole) or _ACTOR.match(whole)):
         return Body("system", clean, actor=None if E2E.match(whole) else _actor(whole))
     return Body("text", clean)
+
+
+def _named_document(first: str, marked: bool) -> Body | None:
+    """``<file> document omitted`` in any language; the name needs iOS's mark or the
+    shape of a file name (``Plan.pdf``, ``Plan.pdf • 2 pages``)."""
+    folded = first.rstrip(" .").casefold()
+    if not folded.endswith(DOCUMENT_ENDINGS):
+        return None
+    for ending in DOCUMENT_ENDINGS:
+        if folded.endswith(ending):
+            name = first.rstrip(" .")[: len(folded) - len(ending)].strip(" \u00a0<")
+            if not name:
+                return Body("media", "")
+            if marked or _FILE_NAME.fullmatch(name):
+                return Body("media", "", (re.sub(r" • .*$", "", name),))
+            return None
+    return None
+
+
+def _place(first: str, rest: str) -> Body | None:
+    """A shared location or venue: one line ``label: link``, or a venue line then a link."""
+    lines = [first, rest] if rest else [first]
+    m = _MAP_LINK.fullmatch(lines[-1].strip())
+    if m is None:
+        return None
+    label = (m["label"] or "").strip()
+    if len(lines) == 2 and label and key_of(label) not in LOCATION_LABELS:
+        return None  # two lines: the second must be the bare link or "location: link"
+    return Body("location", "\n".join(lines))
 
 
 def match_member(siblings: Sequence[Sibling], here: str, name: str) -> tuple[str, list[str]]:

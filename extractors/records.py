@@ -177,6 +177,12 @@ FLAGS = frozenset(
     {
         "tz_assumed",  # local time converted with the zone the examiner stated
         "date_order_assumed",  # day/month order undecidable in the file; day-first assumed
+        # more than one date order fits every date of the file; only the one taken has the
+        # dates run forward (WhatsApp text)
+        "date_order_inferred",
+        # a line that looks like a message header but did not parse is in this message's
+        # text (warned with its line number), not silently glued
+        "unparsed_header",
         "ambiguous_local_time",  # local time falls in a DST overlap (two instants)
         "nonexistent_local_time",  # local time falls in a DST gap
         "time_unparsed",  # the time text could not be read

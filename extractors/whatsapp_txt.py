@@ -34,7 +34,6 @@ from extractors._whatsapp_grammar import (
     Layout,
     date_of,
     learn_layout,
-    match_candidate,
     match_header,
     shape_of,
 )
@@ -42,7 +41,7 @@ from extractors._whatsapp_lines import MAX_LINE as MAX_LINE  # re-export: tests
 from extractors._whatsapp_lines import read_chunks
 from extractors._whatsapp_markers import E2E, MARKS, classify, match_member, split_sender
 from extractors.base import Context, Source
-from extractors.identifiers import phone_e164
+from extractors.identifiers import phone_e164, region_of_numbers
 from extractors.records import Account, Locator, Message, Record
 from extractors.registry import register
 from extractors.timeutil import Resolved, local_to_utc, zone
@@ -59,6 +58,7 @@ _CHAT_PREFIXES = (  # English forms seen; the others are unverified localisation
     "Discussion WhatsApp avec ",
     "Chat WhatsApp con ",
 )
+_PM = "pP\u0645"  # "p.m.", "PM", Arabic "م" (and "ص" is a.m.)
 _PHONE = re.compile(r"\+?[0-9][0-9 ()\-.\u00a0\u202f\u2011]{5,}[0-9]")
 
 
@@ -74,6 +74,11 @@ class _Pending:
     chars: int = 0
     dropped: int = 0
     cut: bool = False
+    unparsed: bool = False  # a header-looking line that did not parse is in the body
+
+
+# After a header candidate that is no header: "Name: " makes it look like a message.
+_SENDER_AFTER = re.compile(r"[ \u00a0]?-?[ \u00a0]?[^:\n]{1,60}: ")
 
 
 class WhatsAppTxtExtractor:
@@ -82,7 +87,11 @@ class WhatsAppTxtExtractor:
     name: ClassVar[str] = "whatsapp_txt"
     # 1.1: the exporter's "You" is keyed per export ("whatsapp:You (export <sha256[:12]>)"),
     # not shared by every phone's exports.
-    version: ClassVar[str] = "1.1"
+    # 1.2 (issue 16): date order from the whole file (dates running forward; flags
+    # date_order_inferred/_assumed and one warning), Arabic-digit, time-first, Buddhist and
+    # Japanese-era headers, localised message types from a table (_whatsapp_locale), venues,
+    # Android "null" bodies, unparsed_header, phone regions from the export's own numbers.
+    version: ClassVar[str] = "1.2"
     description: ClassVar[str] = "WhatsApp Export chat text (Android and iOS, all header locales)"
 
     def sniff(self, source: Source) -> bool:
@@ -97,9 +106,21 @@ class WhatsAppTxtExtractor:
         zone(ctx.tz)  # an unknown zone is the examiner's error: raise before any record
         layout = learn_layout(source, ctx)
         if layout is None:
-            yield ctx.warn(source.locate(line=1), "no WhatsApp message header found")
+            yield ctx.warn(
+                source.locate(line=1),
+                f"no WhatsApp message header found: {source.name} was taken for a chat "
+                "export but gave no message",
+            )
             return
-        yield from _Reader(source, ctx, layout).run()
+        if layout.note:
+            yield ctx.warn(source.locate(line=1), f"{source.name}: {layout.note}")
+        reader = _Reader(source, ctx, layout)
+        yield from reader.run()
+        if not reader.count:
+            yield ctx.warn(
+                source.locate(line=1),
+                f"{source.name} looks like a WhatsApp chat export but gave no message",
+            )
 
 
 def _sniff(source: Source) -> bool:
@@ -121,10 +142,22 @@ def _sniff(source: Source) -> bool:
     if not source.name.lower().endswith(".txt") or len(headers) < 2:
         return False
     # Without the name, ask for something logs rarely have: Android's " - ", a / or . date,
-    # or the encryption notice.
-    return any(m["tail"] == " - " or m["ds"] != "-" for m in headers) or any(
-        E2E.search(ln) for ln in lines
-    )
+    # a date a log never writes (era, Buddhist or non-ASCII digits, time first), the
+    # encryption notice, or senders that are names rather than a log's upper-case levels.
+    if any(m["tail"] == " - " or m["ds"] != "-" or not m["d1"].isascii() for m in headers):
+        return True
+    if any(E2E.search(ln) for ln in lines):
+        return True
+    senders = {split_sender(ln[m.end() :])[0] for ln, m in _pairs(lines)}
+    people = {s for s in senders if s and not s.isupper() and not s.isdigit()}
+    return len(headers) >= 3 and len(people) >= 1 and len(senders - people - {None}) == 0
+
+
+def _pairs(lines: list[str]) -> Iterator[tuple[str, re.Match[str]]]:
+    for ln in lines:
+        m = match_header(ln)
+        if m is not None:
+            yield ln, m
 
 
 def _named_as_export(source: Source) -> bool:
@@ -214,6 +247,11 @@ class _Reader:
         self.orphans = (0, 0, 0)  # first line, last line, count of text before any header
         self.day: date | None = None  # the day of the last message, and its _day_rule
         self.day_rule: tuple[timedelta, tuple[str, ...]] | None = None
+        self.count = 0  # messages yielded
+        # The country most of the export's numbers are in, before the case's default.
+        self.export_region = region_of_numbers(layout.phones, ctx.region) if layout.phones else None
+        flags = ["date_order_assumed"] if layout.order_assumed else []
+        self.order_flags = (*flags, *(["date_order_inferred"] if layout.order_inferred else []))
 
     def loc(self, line: int) -> Locator:
         return self.source.locate(line=line)
@@ -221,6 +259,7 @@ class _Reader:
     def run(self) -> Iterator[Record]:
         pending: _Pending | None = None
         shape = self.layout.shape
+        match_candidate = self.layout.pattern.match
         # Header groups -> of this file's layout (True), of another (False), no header (None)
         is_ours: dict[tuple[str | None, ...], bool | None] = {}
         with self.source.open() as f:
@@ -237,10 +276,16 @@ class _Reader:
                             found = shape_of(groups)
                             ours = is_ours[groups] = None if found is None else found == shape
                         if not ours:
-                            if ours is not None:
+                            if ours is not None or _SENDER_AFTER.match(text, m.end()):
                                 yield from self.line_problem(
-                                    number, "looks like a header of another layout: kept as text"
+                                    number,
+                                    "looks like a header of another layout: kept as text"
+                                    if ours is not None
+                                    else "looks like a message header but does not parse: "
+                                    "kept as text",
                                 )
+                                if pending is not None:
+                                    pending.unparsed = True
                             m = None
                     if m is not None:
                         if self.orphans[2]:
@@ -291,7 +336,7 @@ class _Reader:
         day = date_of((m["d1"], m["d2"], m["d3"]), self.layout.order)
         hour, minute, second = int(m["h"]), int(m["mi"]), int(m["s"] or 0)
         if m["ap"]:
-            hour = hour % 12 + (12 if m["ap"] in "pP" else 0) if hour <= 12 else hour
+            hour = hour % 12 + (12 if m["ap"] in _PM else 0) if hour <= 12 else hour
         if day is not None and hour < 24 and minute < 60 and second < 60:
             when = datetime(day.year, day.month, day.day, hour, minute, second)
         return _Pending(number, m["stamp"], when, text[m.end() :], [])
@@ -352,8 +397,11 @@ class _Reader:
                     flags.extend(resolved.flags)
         if utc is None:
             flags.append("time_unparsed")
-        if self.layout.order_assumed:
-            flags.append("date_order_assumed")
+        flags.extend(self.order_flags)
+        if body.null:
+            flags.append("body_null")
+        if p.unparsed:
+            flags.append("unparsed_header")
         fixed = MARKS[0] in raw or MARKS[1] in raw
         if fixed:
             flags.append("text_fixed")
@@ -362,6 +410,7 @@ class _Reader:
         if p.cut:
             flags.append("truncated")
         self.prev_utc = utc or self.prev_utc
+        self.count += 1
         yield Message(
             locator=self.loc(p.line),
             platform=PLATFORM,
@@ -376,7 +425,7 @@ class _Reader:
             flags=tuple(flags),
             kind=body.kind,
             text=body.text,
-            raw_text=raw if fixed else None,
+            raw_text=raw if fixed or body.null else None,
             attachments=tuple(attachments),
             edited=body.edited,
         )
@@ -388,7 +437,7 @@ class _Reader:
             platform=PLATFORM,
             display_name=name,
             phone_raw=name if phone else None,
-            phone_e164=phone_e164(name, self.ctx.region) if phone else None,
+            phone_e164=(phone_e164(name, self.ctx.region, self.export_region) if phone else None),
             is_owner=name == "You",
             # "You" is whoever exported this chat: one phone's exporter, not every phone's.
             key_scope=f"export {self.source.sha256[:12]}" if name == "You" else None,

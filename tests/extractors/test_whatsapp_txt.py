@@ -92,7 +92,16 @@ def messages(records: list[Record]) -> list[Message]:
 
 
 def warnings(records: list[Record]) -> list[str]:
+    """The warnings, without the file's one note on its date order (see date_order_notes)."""
+    return [m for m in all_warnings(records) if ": date order " not in m]
+
+
+def all_warnings(records: list[Record]) -> list[str]:
     return [r.message for r in records if isinstance(r, ExtractWarning)]
+
+
+def date_order_notes(records: list[Record]) -> list[str]:
+    return [m for m in all_warnings(records) if ": date order " in m]
 
 
 def check_outcome(records: list[Record]) -> None:
@@ -365,7 +374,7 @@ def test_synthetic_android_12h_sample() -> None:
         ("media", "Alex Smith", "2024-01-12T21:07:00Z"),
         ("deleted", "Alex Smith", "2024-01-12T21:08:00Z"),
         ("text", "Alex Smith", "2024-01-12T21:09:00Z"),
-        ("text", "Alex Smith", "2024-01-12T21:10:00Z"),
+        ("media", "Alex Smith", "2024-01-12T21:10:00Z"),  # Android's "null": no text
         ("system", "+44 7700 900123", "2024-01-12T23:59:00Z"),
         ("system", "You", "2024-01-13T00:01:00Z"),
     ]
@@ -373,6 +382,8 @@ def test_synthetic_android_12h_sample() -> None:
     assert found[2].text == "" and found[2].attachments == ()
     assert found[5].text == "pick up" and found[5].edited
     assert found[0].sent_at_raw == "12/01/2024, 9:05\u202fpm"
+    assert (found[6].text, found[6].raw_text) == ("", "null")
+    assert "body_null" in found[6].flags and "body_null" not in found[5].flags
 
 
 # --- header variants and date order ------------------------------------------------------
@@ -386,7 +397,7 @@ JUNE_3, JUNE_13 = "2018-06-03T13:55:00Z", "2018-06-13T21:25:15Z"
     [
         ("3/6/18, 1:55 p.m. - a: m", JUNE_3, True),
         ("03-06-2018, 01.55 PM - a: m", JUNE_3, True),
-        ("13.06.18 21.25.15: a: m", JUNE_13, False),
+        ("13.06.18 21.25.15: a: m", JUNE_13, True),  # or 2013-06-18: one date cannot tell
         ("[06.13.18 21:25:15] a: m", JUNE_13, False),
         ("13.6.2018 klo 21.25.15 - a: m", JUNE_13, False),
         ("13. 6. 2018. 21:25:15 a: m", JUNE_13, False),
@@ -397,7 +408,7 @@ JUNE_3, JUNE_13 = "2018-06-03T13:55:00Z", "2018-06-13T21:25:15Z"
         (f"3/6/2018 1:55 p.{NBSP}m. - a: m", JUNE_3, True),
         (f"3/6/18, 1:55{NNBSP}PM - a: m", JUNE_3, True),
         ("[2018-06-13 21:25] a: m", "2018-06-13T21:25:00Z", False),
-        ("13-06-18, 21:25 - a: m", "2018-06-13T21:25:00Z", False),
+        ("13-06-18, 21:25 - a: m", "2018-06-13T21:25:00Z", True),
         ("[13/06/2018, 12:05:00 AM] a: m", "2018-06-13T00:05:00Z", False),
     ],
 )
@@ -726,7 +737,10 @@ def test_wrong_encoding_is_warned_and_shown() -> None:
 def test_unknown_layout_gives_one_warning(data: bytes) -> None:
     records = run(chat(data))
     assert [type(r) for r in records] == [ExtractWarning]
-    assert warnings(records) == ["no WhatsApp message header found"]
+    assert warnings(records) == [
+        "no WhatsApp message header found: WhatsApp Chat with Alex.txt was taken for a chat "
+        "export but gave no message"
+    ]
 
 
 def test_text_before_the_first_header_is_warned() -> None:
@@ -762,7 +776,7 @@ def test_very_long_single_line_is_cut_and_warned() -> None:
     spaces = b"12/01/2024, 21:05 - A: " + b" " * (MAX_LINE - 100) + b"<attached: \n"
     check_outcome(run(chat(spaces)))  # no quadratic regex on a line of blanks
     lone = run(chat(b"y" * (20 << 20)))
-    assert warnings(lone)[-1] == "no WhatsApp message header found"
+    assert warnings(lone)[-1].startswith("no WhatsApp message header found: ")
 
 
 def test_message_longer_than_the_cap_drops_lines_with_a_warning() -> None:
