@@ -230,7 +230,7 @@ class Tie:
     key: str  # the record's account key (its strongest identifier)
     other: str  # the account keyed by another identifier of the same record
     value: str  # that identifier as the record writes it
-    kind: str  # "username" | "name" | "phone" | "email"
+    kind: str  # "username" | "name"
     where: str  # the item the record is in (and where in it)
     same_export: bool  # ``other`` is seen in the same export (archive or file) as the record
     rivals: tuple[str, ...] = ()  # other record keys shown with the same name
@@ -238,7 +238,9 @@ class Tie:
 
 def _ident_norm(text: str) -> str:
     folded = text.casefold()
-    return folded if folded.isalnum() else " ".join(folded.split())
+    if " " not in folded and folded.isprintable():  # no run of spaces, tab or newline
+        return folded
+    return " ".join(folded.split())
 
 
 def seen_together(conn: sa.Connection, case_id: str, facts: dict[str, AccountFacts]) -> list[Tie]:
@@ -251,31 +253,31 @@ def seen_together(conn: sa.Connection, case_id: str, facts: dict[str, AccountFac
         ident = acc.key.split(":", 1)[1] if ":" in acc.key else acc.key
         keyed[(acc.platform, _ident_norm(ident))].append(acc.key)
     c = T_ACCOUNT.c
-    columns = (c.platform_id, c.handle, c.display_name, c.email, c.phone_raw)
-    filled = [sa.case((col.isnot(None), 1), else_=0) for col in columns]
-    query = (
-        sa.select(
-            c.account_key,
-            c.platform,
-            c.handle,
-            c.display_name,
-            c.phone_raw,
-            c.email,
-            c.item_id,
-            c.loc_pointer,
-            c.loc_line,
-        )
-        .where(of_case(conn, c.case_id, case_id), c.key_scope.is_(None))
-        .where(sum(filled[1:], filled[0]) >= 2)
+    stronger = sa.or_(c.platform_id.isnot(None), c.phone_e164.isnot(None), c.email.isnot(None))
+    query = sa.select(
+        c.account_key, c.platform, c.handle, c.display_name, c.item_id, c.loc_pointer, c.loc_line
+    ).where(
+        of_case(conn, c.case_id, case_id),
+        c.key_scope.is_(None),
+        sa.or_(
+            sa.and_(c.handle.isnot(None), stronger),
+            sa.and_(
+                c.display_name.isnot(None),
+                sa.or_(stronger, c.handle.isnot(None), c.phone_raw.isnot(None)),
+            ),
+        ),
     )  # no DISTINCT (a sort in SQLite): ties are folded below
+    # Phones and emails are compared as identifiers already (identifier_pairs); here the
+    # username and the display name, which key an account when the file gives nothing more.
     raw: list[tuple[str, str, str, str, str, str]] = []  # key, other, value, kind, item, where
-    for key, platform, handle, shown, phone, email, item, pointer, line in _rows(conn, query):
-        own = key.split(":", 1)[1] if ":" in key else key
-        for kind, value in (("username", handle), ("name", shown), ("phone", phone),
-                            ("email", email)):  # fmt: skip
-            if not value or _ident_norm(value) == _ident_norm(own):
+    for key, platform, handle, shown, item, pointer, line in _rows(conn, query):
+        for kind, value in (("username", handle), ("name", shown)):
+            if not value:
                 continue
-            for other in keyed.get((platform or "", _ident_norm(value)), ()):
+            found = keyed.get((platform or "", _ident_norm(value)))
+            if not found:
+                continue
+            for other in found:
                 if other != key:
                     place = pointer or (f"line {line}" if line else "")
                     raw.append((key, other, value, kind, item, place))
