@@ -24,8 +24,8 @@ weight per kind of signal (the strongest of its kind). Why each weight is what i
   with her, forwarded to her, whose holder is the friend. Under ``MIN_SCORE`` alone.
 - ``seen_together`` 0.90: one account record shows two identifiers of one account together
   (``_alias_evidence.seen_together``), e.g. a username beside the display name by which
-  messages name the account: the account keyed by each is one account. A username, phone
-  or email is unique on its platform; a display name counts 0.90 when the messages are in
+  messages name the account: the account keyed by each is one account. A username is
+  unique on its platform; a display name counts 0.90 when the messages are in
   the same export as the record, ``seen_together_elsewhere`` 0.80 when the record is in
   another (a profile page, a screenshot's header read later by OCR), and
   ``seen_together_weak`` 0.30 when the case shows the name with several accounts, or the
