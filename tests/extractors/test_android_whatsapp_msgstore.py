@@ -1,0 +1,129 @@
+"""WhatsApp for Android msgstore.db, current and legacy schemas, with wa.db for names."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+from extractors.base import Sibling, Source
+from extractors.records import Account, Call, ExtractWarning, Message
+from extractors.whatsapp_msgstore import WhatsAppMsgstoreExtractor
+from tests.data.device_fixtures.android import make_msgstore, make_msgstore_legacy, make_wa
+from tests.extractors.helpers import extract_all, source_from_file
+
+EX = WhatsAppMsgstoreExtractor()
+DAN = "whatsapp:447700900123@s.whatsapp.net"
+GROUP = "whatsapp:447700900461-1709300000@g.us"
+
+
+def in_archive(db: Path, wa: Path) -> Source:
+    """msgstore.db as a member of an extraction archive with wa.db beside it."""
+    data, names = db.read_bytes(), wa.read_bytes()
+    members = {
+        "data/data/com.whatsapp/databases/msgstore.db": data,
+        "data/data/com.whatsapp/databases/wa.db": names,
+    }
+    return Source(
+        sha256=hashlib.sha256(data).hexdigest(),
+        name="msgstore.db",
+        path="extraction.zip!/data/data/com.whatsapp/databases/msgstore.db",
+        mime="application/vnd.sqlite3",
+        size=len(data),
+        head=data[:65536],
+        opener=lambda: io.BytesIO(data),
+        member="data/data/com.whatsapp/databases/msgstore.db",
+        siblings=tuple(
+            Sibling(m, hashlib.sha256(b).hexdigest(), len(b)) for m, b in members.items()
+        ),
+        sibling_opener=lambda m: io.BytesIO(members[m]),
+    )
+
+
+def test_current_schema_with_names(tmp_path: Path) -> None:
+    make_msgstore(tmp_path / "msgstore.db")
+    make_wa(tmp_path / "wa.db")
+    source = in_archive(tmp_path / "msgstore.db", tmp_path / "wa.db")
+    assert EX.sniff(source)
+    records = extract_all(EX, source)
+    assert not [r for r in records if isinstance(r, ExtractWarning)]
+    msgs = [r for r in records if isinstance(r, Message) and r.kind != "call"]
+    assert [(m.locator.pointer, m.kind, m.text) for m in msgs] == [
+        ("message[_id=2]", "text", "You looked nice today"),
+        ("message[_id=3]", "text", "Leave me alone"),
+        ("message[_id=4]", "media", "Outside your house"),
+        ("message[_id=5]", "deleted", ""),
+        ("message[_id=6]", "text", "Blocked me again?"),
+        ("message[_id=7]", "system", ""),
+        ("message[_id=8]", "text", "Are you ok Hannah?"),
+        ("message[_id=9]", "location", "geo:51.5007,-0.1246"),
+    ]
+    first, reply, media = msgs[0], msgs[1], msgs[2]
+    assert (first.thread_id, first.thread_title, first.sender_key, first.sender_identifier) == (
+        DAN, "Dan", "whatsapp:+447700900123", "Dan",
+    )  # fmt: skip
+    assert (first.sent_at_utc, first.sent_at_raw, first.message_id) == (
+        "2024-03-04T19:00:00Z", "timestamp=1709578800000", "3EB0AA02",
+    )  # fmt: skip
+    assert reply.sender_identifier == "You" and reply.direction == "outgoing"
+    assert reply.reply_to == "3EB0AA02" and reply.recipients == ("+447700900123",)
+    assert media.attachments == ("Media/WhatsApp Images/IMG-20240304-WA0001.jpg",)
+    assert msgs[4].flags == ("forwarded",) and msgs[4].sender_identifier == "D"
+    assert msgs[6].thread_id == GROUP and msgs[6].thread_title == "Hannah & friends"
+    assert msgs[6].sender_key == "whatsapp:+447700900678" and msgs[6].edited
+    accounts = {a.key: a for a in records if isinstance(a, Account)}
+    assert sorted(accounts) == [
+        "whatsapp:+447700900123",
+        "whatsapp:+447700900678",
+        "whatsapp:+447700900987",
+        f"whatsapp:You (device database {source.sha256[:12]})",
+    ]
+    assert accounts["whatsapp:+447700900123"].display_name == "Dan"
+    assert accounts["whatsapp:+447700900123"].phone_raw == "447700900123@s.whatsapp.net"
+    calls = [r for r in records if isinstance(r, Call)]
+    assert [(c.direction, c.duration_s, c.party_key, c.flags) for c in calls] == [
+        ("missed", 0, "whatsapp:+447700900123", ()),
+        ("outgoing", 95, "whatsapp:+447700900678", ()),
+    ]
+    assert calls[1].started_at_raw == "timestamp=1710073800000 video_call=1 call_result=5"
+
+
+def test_without_wa_db_a_warning(tmp_path: Path) -> None:
+    make_msgstore(tmp_path / "msgstore.db")
+    records = extract_all(EX, source_from_file(tmp_path / "msgstore.db"))
+    warnings = [r.message for r in records if isinstance(r, ExtractWarning)]
+    assert warnings == [
+        "msgstore.db: no wa.db beside it in the same archive: contact names are not read "
+        "(numbers and group subjects only)"
+    ]
+    first = next(r for r in records if isinstance(r, Message))
+    assert (first.thread_title, first.sender_identifier) == ("+447700900123", "+447700900123")
+
+
+def test_legacy_schema(tmp_path: Path) -> None:
+    make_msgstore_legacy(tmp_path / "msgstore.db")
+    make_wa(tmp_path / "wa.db")
+    source = in_archive(tmp_path / "msgstore.db", tmp_path / "wa.db")
+    assert EX.sniff(source)
+    records = extract_all(EX, source)
+    msgs = [r for r in records if isinstance(r, Message)]
+    assert [(m.locator.pointer, m.kind, m.sender_identifier, m.text) for m in msgs] == [
+        ("messages[_id=2]", "text", "Dan", "You looked nice today"),
+        ("messages[_id=3]", "text", "You", "Leave me alone"),
+        ("messages[_id=4]", "media", "Dan", "Outside your house"),
+        ("messages[_id=5]", "deleted", "Dan", ""),
+        ("messages[_id=6]", "system", "Dan", ""),
+        ("messages[_id=7]", "text", "Sophie", "Are you ok Hannah?"),
+    ]
+    assert msgs[1].reply_to == "LEG0002"
+    assert msgs[2].attachments == ("IMG-20240304-WA0001.jpg",)
+    assert msgs[5].thread_id == GROUP and msgs[5].thread_title == "Hannah & friends"
+    assert msgs[0].sent_at_utc == "2024-03-04T19:00:00Z"
+
+
+def test_bulk_rows_stream(tmp_path: Path) -> None:
+    make_msgstore(tmp_path / "msgstore.db", bulk=3000)
+    records = extract_all(EX, source_from_file(tmp_path / "msgstore.db"))
+    msgs = [r for r in records if isinstance(r, Message)]
+    assert len(msgs) == 8 + 3000 + 2
+    assert msgs[8].message_id == "BULK00000000" and msgs[8].sent_at_utc == "2024-04-01T00:00:00Z"
