@@ -263,15 +263,19 @@ def seen_together(conn: sa.Connection, case_id: str, facts: dict[str, AccountFac
             sa.and_(c.handle.isnot(None), stronger),
             sa.and_(
                 c.display_name.isnot(None),
+                c.platform.notin_(ADDRESS_BOOK_PLATFORMS),
                 sa.or_(stronger, c.handle.isnot(None), c.phone_raw.isnot(None)),
             ),
         ),
     )  # no DISTINCT (a sort in SQLite): ties are folded below
     # Phones and emails are compared as identifiers already (identifier_pairs); here the
     # username and the display name, which key an account when the file gives nothing more.
+    # On WhatsApp, SMS and call logs a name is a phone's saved label, not the account's:
+    # address_book_pairs compares those.
     raw: list[tuple[str, str, str, str, str, str]] = []  # key, other, value, kind, item, where
     for key, platform, handle, shown, item, pointer, line in _rows(conn, query):
-        for kind, value in (("username", handle), ("name", shown)):
+        book = platform in ADDRESS_BOOK_PLATFORMS
+        for kind, value in (("username", handle), ("name", None if book else shown)):
             if not value:
                 continue
             found = keyed.get((platform or "", _ident_norm(value)))

@@ -28,8 +28,9 @@ weight per kind of signal (the strongest of its kind). Why each weight is what i
   unique on its platform; a display name counts 0.90 when the messages are in
   the same export as the record, ``seen_together_elsewhere`` 0.80 when the record is in
   another (a profile page, a screenshot's header read later by OCR), and
-  ``seen_together_weak`` 0.30 when the case shows the name with several accounts, or the
-  name is a phone's saved label (WhatsApp, SMS, calls) from another export.
+  ``seen_together_weak`` 0.30 when the case shows the name with several accounts. Names on
+  WhatsApp, SMS and call logs are a phone's saved labels: ``address_book_name`` compares
+  those.
 - ``archive_holder`` 0.80: inside one archive, the participant named exactly as the
   archive's holder is the holder.
 - ``address_book_name`` 0.85 when both items came from one device: one ingest source whose
@@ -66,7 +67,6 @@ from itertools import combinations
 
 from extractors.image_meta import near_duplicates
 from workstation._alias_evidence import (
-    ADDRESS_BOOK_PLATFORMS,
     AccountFacts,
     MessageEvidence,
     Tie,
@@ -342,7 +342,7 @@ def _holder_reason(
     return reason("export_holder_source", text, f"holder-of:{source}")
 
 
-def seen_together_pairs(facts: dict[str, AccountFacts], ties: list[Tie], cand: Candidates) -> None:
+def seen_together_pairs(ties: list[Tie], cand: Candidates) -> None:
     """One account record that shows two identifiers of one account (a username beside the
     display name): the account keyed by each is one account."""
     for t in ties:
@@ -354,7 +354,6 @@ def seen_together_pairs(facts: dict[str, AccountFacts], ties: list[Tie], cand: C
             text = f"{base}: {t.kind}s are unique on the platform."
             cand.add(t.key, t.other, reason("seen_together", text, f"tie:{t.key}:{t.other}"))
             continue
-        book = facts[t.other].platform in ADDRESS_BOOK_PLATFORMS
         if t.rivals:
             others = ", ".join(t.rivals[:3])
             text = (
@@ -365,17 +364,10 @@ def seen_together_pairs(facts: dict[str, AccountFacts], ties: list[Tie], cand: C
         elif t.same_export:
             text = f"{base}, in the same export: the name there is this account's."
             signal = "seen_together"
-        elif book:
-            text = (
-                f"{base}, but in another export: on {facts[t.other].platform} a name is a "
-                "phone's saved label, so another phone's label is weak evidence."
-            )
-            signal = "seen_together_weak"
         else:
             text = (
-                f"{base}; the name and the {t.kind} are shown with no other account in this "
-                "case (seen in another export than the messages, e.g. a profile or a "
-                "screenshot of it)."
+                f"{base}; the name is shown with no other account in this case (seen in "
+                "another export than the messages, e.g. a profile or a screenshot of it)."
             )
             signal = "seen_together_elsewhere"
         cand.add(t.key, t.other, reason(signal, text, f"tie:{t.key}:{t.other}"))

@@ -144,7 +144,7 @@ def _candidates(case: Case) -> tuple[signals.Candidates, dict[str, evidence.Acco
     signals.picture_pairs(facts, phashes, cand)
     signals.holder_pairs(in_archive, cand)
     signals.export_holder_pairs(facts, found, cand)
-    signals.seen_together_pairs(facts, ties, cand)
+    signals.seen_together_pairs(ties, cand)
     signals.address_book_pairs(facts, found, cand)
     signals.message_pairs(facts, said, cand)
     signals.name_block_pairs(facts, cand)
