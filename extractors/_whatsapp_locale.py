@@ -324,3 +324,11 @@ LOCATION_LABELS: frozenset[str] = frozenset(key_of(p) for ps in LOCATION_LABEL.v
 EDITED_MARKERS: tuple[str, ...] = tuple(p for ps in EDITED.values() for p in ps)
 #: The longest body the exact table can match (a cheap test before ``key_of``).
 LONGEST = max(map(len, EXACT)) + 4
+#: The last two characters of every exact body and document ending as a body may end
+#: (any case of letters, a full stop or ``>`` after): a body ending otherwise is none of them.
+TAILS: frozenset[str] = frozenset(
+    variant
+    for k in (*EXACT, *DOCUMENT_ENDINGS)
+    for t in {k[-2:], k[-2:].upper(), k[-2:].title(), k[-2].upper() + k[-1]}
+    for variant in (t, t[-1] + ".", t[-1] + ">")
+)

@@ -15,6 +15,7 @@ from extractors._whatsapp_locale import (
     EXACT,
     LOCATION_LABELS,
     LONGEST,
+    TAILS,
     key_of,
 )
 from extractors.base import Sibling
@@ -144,7 +145,8 @@ def _classify_authored(clean: str, first: str, rest: str, whole: str, marked: bo
     # Each test sits behind a cheap one: most bodies are plain text.
     if whole == "null":
         return Body("media", "", null=True)  # Android: a view-once or unsupported item
-    if len(whole) <= LONGEST:
+    marker_tail = whole[-2:] in TAILS
+    if marker_tail and len(whole) <= LONGEST:
         kind = EXACT.get(key_of(whole))
         if kind is not None:
             return Body(kind, whole if kind in ("deleted", "location") else "")
@@ -160,7 +162,7 @@ def _classify_authored(clean: str, first: str, rest: str, whole: str, marked: bo
             return Body("media", rest)  # Android "<Media omitted>", then the caption
         if _MEDIA_OMITTED.fullmatch(first):
             return Body("media", rest)
-    if not rest:
+    if marker_tail and not rest:
         named = _named_document(first, marked)
         if named is not None:
             return named
