@@ -7,7 +7,7 @@ zone the examiner stated).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import BinaryIO, ClassVar, Protocol
 
@@ -75,9 +75,13 @@ class Context:
         region: str = "GB",
         cancelled: Callable[[], bool] | None = None,
         progress: Callable[[int], None] | None = None,
+        secrets: Mapping[str, bytes] | None = None,
     ) -> None:
         self.tz = tz
         self.region = region
+        # Keys the examiner gave for this run (e.g. ``whatsapp_key``: a WhatsApp backup's key
+        # file or its 64-digit key), never recorded; empty when none were given.
+        self.secrets: Mapping[str, bytes] = secrets or {}
         self._cancelled = cancelled or (lambda: False)
         self._progress = progress
         self.warnings: list[ExtractWarning] = []

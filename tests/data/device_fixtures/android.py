@@ -22,6 +22,7 @@ from __future__ import annotations
 import random
 import sqlite3
 import sys
+import zlib
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -585,3 +586,60 @@ def main(out: Path) -> None:
 
 if __name__ == "__main__":
     main(Path(sys.argv[1]))
+
+
+# ---- encrypted backups ------------------------------------------------------------------
+
+#: The test backup key (64 hex digits, as WhatsApp shows it for end-to-end encrypted backups).
+TEST_HEX_KEY = "0f" * 8 + "1e" * 8 + "2d" * 8 + "3c" * 8
+
+
+def _pb_bytes(field: int, value: bytes) -> bytes:
+    assert len(value) < 128
+    return bytes([field << 3 | 2, len(value)]) + value
+
+
+def make_key_file(seed: int = 14) -> bytes:
+    """A 158-byte crypt14 ``key`` file: a Java-serialised header, then salts, the 32-byte
+    key last (bytes 126-158)."""
+    rnd = random.Random(seed)
+    head = b"\xac\xed\x00\x05\x75\x72\x00\x02\x5b\x42\xac\xf3\x17\xf8\x06\x08\x54\xe0\x02\x00\x00\x78\x70\x00\x00\x00\x83"
+    return head + bytes(rnd.randrange(256) for _ in range(158 - len(head)))
+
+
+def _seal(plain_db: bytes, key: bytes, iv: bytes, header: bytes, md5: bool) -> bytes:
+    import hashlib
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    sealed = AESGCM(key).encrypt(iv, zlib.compress(plain_db), None)  # ciphertext + tag
+    body = header + sealed
+    return body + (hashlib.md5(body).digest() if md5 else b"")
+
+
+def make_crypt14(plain_db: bytes, key_file: bytes, seed: int = 14) -> bytes:
+    """msgstore.db.crypt14 with a protobuf header (key type 0, the c14 cipher fields)."""
+    rnd = random.Random(seed)
+    iv = bytes(rnd.randrange(256) for _ in range(16))
+    cipher = (
+        b"\x08\x00"
+        + _pb_bytes(2, b"\x02")
+        + _pb_bytes(3, bytes(rnd.randrange(256) for _ in range(32)))
+        + _pb_bytes(4, bytes(rnd.randrange(256) for _ in range(32)))
+        + _pb_bytes(5, iv)
+    )
+    proto = b"\x08\x00" + _pb_bytes(2, cipher) + _pb_bytes(5, _pb_bytes(1, b"2.24.5.76"))
+    return _seal(plain_db, key_file[126:158], iv, bytes([len(proto), 1]) + proto, md5=True)
+
+
+def make_crypt15(plain_db: bytes, hex_key: str = TEST_HEX_KEY, seed: int = 15) -> bytes:
+    """msgstore.db.crypt15 (end-to-end encrypted backup) for the 64-digit key."""
+    import hashlib
+    import hmac
+
+    rnd = random.Random(seed)
+    iv = bytes(rnd.randrange(256) for _ in range(16))
+    prk = hmac.new(b"\x00" * 32, bytes.fromhex(hex_key), hashlib.sha256).digest()
+    key = hmac.new(prk, b"backup encryption\x01", hashlib.sha256).digest()
+    proto = b"\x08\x01" + _pb_bytes(3, _pb_bytes(1, iv)) + _pb_bytes(5, _pb_bytes(1, b"2.24.5.76"))
+    return _seal(plain_db, key, iv, bytes([len(proto), 1]) + proto, md5=True)
