@@ -11,7 +11,7 @@ these columns (one builder maps both): per call an ``Account`` for the number (w
 name), a ``Call`` and a ``Message`` of kind ``call``; platform ``phone``. Withheld and unknown
 callers (empty number, ``-1``/``-2``/``-3``, ``Unknown``, ``Private number``, or the
 presentation) have no account and thread ``phone:withheld`` etc. Locators are
-``calls[_id=N]``.
+``/calls/N``.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def _calls(source: Source, ctx: Context, conn: sqlite3.Connection) -> Iterator[R
     if not cols:
         return
     if missing := [c for c in ("number", "date", "type") if c not in cols]:
-        yield ctx.warn(source.locate(pointer="calls"), f"calls table lacks columns {missing}")
+        yield ctx.warn(source.locate(pointer="/calls"), f"calls table lacks columns {missing}")
     keep = [c for c in _COLUMNS if c in cols]
     b = RowBuilder(source, ctx)
     query = f"SELECT _id, {', '.join(keep)} FROM calls ORDER BY _id"
@@ -71,7 +71,7 @@ def _calls(source: Source, ctx: Context, conn: sqlite3.Connection) -> Iterator[R
             attrs["number"] = _CODES[hidden]  # "Unknown" etc. read as the phone's code
         if attrs.get("number", "").startswith("-"):
             attrs.pop("contact_name", None)
-        b.call(attrs, source.locate(pointer=f"calls[_id={row['_id']}]"))
+        b.call(attrs, source.locate(pointer=f"/calls/{row['_id']}"))
         yield from b.out
         b.out.clear()
 

@@ -13,7 +13,7 @@ call log and the SMS backup use, so the saved name joins them) and per saved add
 (platform ``email``), with the saved name as ``display_name``: what the ``address_book_name``
 alias signal reads. One account per distinct (name, number); a contact synced from several
 accounts (Google, WhatsApp) is one entry. Contacts marked ``deleted`` are kept, with a
-warning that counts them. Locators are ``data[_id=N]``.
+warning that counts them. Locators are ``/data/N``.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def _contacts(source: Source, ctx: Context, conn: sqlite3.Connection) -> Iterato
     raw_cols = table_columns(conn, "raw_contacts")
     data_cols = table_columns(conn, "data")
     if not {"raw_contact_id", "mimetype_id", "data1"} <= data_cols:
-        yield ctx.warn(source.locate(pointer="data"), "data table lacks its columns; no contacts")
+        yield ctx.warn(source.locate(pointer="/data"), "data table lacks its columns; no contacts")
         return
     shown = "r.display_name" if "display_name" in raw_cols else "NULL"
     deleted = "r.deleted" if "deleted" in raw_cols else "0"
@@ -89,7 +89,7 @@ def _contacts(source: Source, ctx: Context, conn: sqlite3.Connection) -> Iterato
     yield from _accounts(source, ctx, name, pending, seen)
     if gone:
         yield ctx.warn(
-            source.locate(pointer="raw_contacts"),
+            source.locate(pointer="/raw_contacts"),
             f"{gone} contact(s) marked deleted on the phone are included",
         )
 
@@ -110,7 +110,7 @@ def _accounts(
         value = _text(row["data1"])
         if value is None:
             continue
-        loc = source.locate(pointer=f"data[_id={row['_id']}]")
+        loc = source.locate(pointer=f"/data/{row['_id']}")
         if row["mimetype"] == _EMAIL:
             email = email_key(value)
             if ("email", email or value, name) in seen:

@@ -18,7 +18,7 @@ The records are the ones the SMS Backup & Restore extractor makes (that app copi
 columns): one builder (``_sms_records``) maps both, so a message read from the phone and
 from a backup of it is the same record. Differences a database brings:
 
-* Locators are ``pointer`` = ``sms[_id=N]`` / ``pdu[_id=N]``.
+* Locators are ``pointer`` = ``/sms/N`` / ``/pdu/N``.
 * Withheld or unknown senders (``-1``, ``-2``, ``Unknown``, ``Private number``) are read as
   such: no account, thread ``sms:withheld`` / ``sms:unknown``.
 * Drafts, outbox, failed and queued messages carry the ``not_sent`` flag (and a warning).
@@ -56,7 +56,7 @@ class _Reader:
         self.members: dict[int, list[str]] = {}
 
     def loc(self, table: str, row_id: object) -> Locator:
-        return self.source.locate(pointer=f"{table}[_id={row_id}]")
+        return self.source.locate(pointer=f"/{table}/{row_id}")
 
     def drain(self) -> Iterator[Record]:
         out, self.b.out = self.b.out, []
@@ -88,7 +88,9 @@ class _Reader:
         cols = table_columns(self.conn, "sms")
         want = ["address", "date", "date_sent", "type", "body", "subject", "thread_id"]
         if missing := [c for c in ("address", "date", "type", "body") if c not in cols]:
-            yield self.ctx.warn(self.loc("sms", "*"), f"sms table lacks columns {missing}")
+            yield self.ctx.warn(
+                self.source.locate(pointer="/sms"), f"sms table lacks columns {missing}"
+            )
         select = ", ".join(["_id"] + [c if c in cols else f"NULL AS {c}" for c in want])
         for n, row in enumerate(self.conn.execute(f"SELECT {select} FROM sms ORDER BY _id")):
             if n % 1000 == 0:

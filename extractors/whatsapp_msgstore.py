@@ -39,8 +39,8 @@ Records (platform ``whatsapp``, the same shapes as the chat-export extractor's):
   ``call_result`` are quoted in ``started_at_raw``.
 
 ``wa.db`` is read when it is a member of the same archive (any folder); without it, names
-are the group subjects only and a warning says so. Locators are ``message[_id=N]``,
-``messages[_id=N]``, ``call_log[_id=N]``.
+are the group subjects only and a warning says so. Locators are ``/message/N``,
+``/messages/N``, ``/call_log/N``.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ class _Reader:
         self.keys: dict[str, str] = {}
         self.pending: list[Record] = []
         self.owner = Account(
-            locator=source.locate(pointer="message"),
+            locator=source.locate(pointer="/message"),
             platform=PLATFORM,
             display_name="You",
             is_owner=True,
@@ -223,7 +223,7 @@ class _Reader:
         for r in self.conn.execute(f"SELECT _id, user_jid_row_id FROM {table} ORDER BY _id"):
             jid = jids.get(r[1])
             if jid and _number(jid):
-                self.account(jid, self.source.locate(pointer=f"{table}[_id={r[0]}]"))
+                self.account(jid, self.source.locate(pointer=f"/{table}/{r[0]}"))
         yield from self.pending
         self.pending.clear()
 
@@ -247,7 +247,7 @@ class _Reader:
             for r in self.conn.execute("SELECT _id, jid FROM group_participants ORDER BY _id"):
                 if r[1] and _number(str(r[1])):
                     self.account(
-                        str(r[1]), self.source.locate(pointer=f"group_participants[_id={r[0]}]")
+                        str(r[1]), self.source.locate(pointer=f"/group_participants/{r[0]}")
                     )
             yield from self.pending
             self.pending.clear()
@@ -311,7 +311,7 @@ class _Reader:
     def message(
         self, r: Any, table: str, chat: str, subject: str | None, sender: str | None, mtype: Any
     ) -> Message:
-        loc = self.source.locate(pointer=f"{table}[_id={r['_id']}]")
+        loc = self.source.locate(pointer=f"/{table}/{r['_id']}")
         group = chat.endswith("@g.us") or chat.endswith("@broadcast")
         mine = bool(r["from_me"])
         sender_key: str | None
@@ -373,7 +373,7 @@ class _Reader:
         )
 
     def call(self, r: Any, table: str, jid: str | None, mine: bool) -> Iterator[Record]:
-        loc = self.source.locate(pointer=f"{table}[_id={r['_id']}]")
+        loc = self.source.locate(pointer=f"/{table}/{r['_id']}")
         key = self.account(jid, loc) if jid and _number(jid) else None
         yield from self.pending
         self.pending.clear()

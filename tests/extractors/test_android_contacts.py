@@ -26,6 +26,6 @@ def test_saved_names(tmp_path: Path) -> None:
         ("phone:+447700900444", "Mercer Plumbing", "07700 900444"),
         ("phone:+447700900333", "Dan Price", "+447700900333"),
     ]  # Dan's WhatsApp-synced copy of the same entry is not repeated
-    assert accounts[0].locator.pointer == "data[_id=2]"
+    assert accounts[0].locator.pointer == "/data/2"
     warnings = [r.message for r in records if isinstance(r, ExtractWarning)]
     assert warnings == ["1 contact(s) marked deleted on the phone are included"]

@@ -42,7 +42,7 @@ def test_sniff_by_schema_not_name(db: Path, tmp_path: Path) -> None:
 
 def test_sms_in_and_out(records: list[object]) -> None:
     m = messages(records)
-    first = m["sms[_id=1]"]
+    first = m["/sms/1"]
     assert (first.sender_key, first.sender_identifier, first.direction) == (
         "sms:+447700900123", "+447700900123", "incoming",
     )  # fmt: skip
@@ -50,24 +50,24 @@ def test_sms_in_and_out(records: list[object]) -> None:
     assert first.sent_at_utc == "2024-03-02T20:15:03Z"
     assert first.sent_at_raw == 'date="1709410503000" date_sent="1709410501000"'
     assert first.text == "Why aren't you answering me?"
-    mine = m["sms[_id=2]"]
+    mine = m["/sms/2"]
     assert (mine.sender_key, mine.recipients, mine.direction) == (
         None, ("+447700900123",), "outgoing",
     )  # fmt: skip
     # 07700900987 and +447700900987 are one conversation on the phone.
-    assert m["sms[_id=3]"].thread_id == "sms:+447700900987"
-    assert m["sms[_id=3]"].sender_identifier == "07700900987"
+    assert m["/sms/3"].thread_id == "sms:+447700900987"
+    assert m["/sms/3"].sender_identifier == "07700900987"
 
 
 def test_draft_withheld_and_nul(records: list[object]) -> None:
     m = messages(records)
-    assert m["sms[_id=4]"].flags == ("not_sent",)
-    withheld = m["sms[_id=5]"]
+    assert m["/sms/4"].flags == ("not_sent",)
+    withheld = m["/sms/5"]
     assert (withheld.thread_id, withheld.sender_key, withheld.sender_identifier) == (
         "sms:withheld", None, None,
     )  # fmt: skip
     assert withheld.thread_title == "(withheld)"
-    damaged = m["sms[_id=6]"]
+    damaged = m["/sms/6"]
     assert (damaged.text, damaged.raw_text, damaged.flags) == (
         "Answerme", "Answer\\x00me", ("text_fixed",),
     )  # fmt: skip
@@ -82,7 +82,7 @@ def test_draft_withheld_and_nul(records: list[object]) -> None:
 
 def test_mms_parts_addresses_and_group(records: list[object]) -> None:
     m = messages(records)
-    photo = m["pdu[_id=1]"]
+    photo = m["/pdu/1"]
     assert photo.kind == "media"
     assert photo.text == "Saw you tonight"
     assert photo.attachments == (f"{PARTS_DIR}/PART_1709661662000_IMG_0412.jpg",)
@@ -91,7 +91,7 @@ def test_mms_parts_addresses_and_group(records: list[object]) -> None:
     assert (photo.sender_identifier, photo.recipients, photo.message_id) == (
         "+447700900123", (), "mms-id-0001",
     )  # fmt: skip
-    group = m["pdu[_id=2]"]
+    group = m["/pdu/2"]
     assert group.thread_id == "sms:+447700900123~+447700900678"
     assert group.recipients == ("+447700900123", "+447700900678")
     assert group.text == "Subject: Saturday\nAre we still on?"

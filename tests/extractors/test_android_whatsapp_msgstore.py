@@ -49,14 +49,14 @@ def test_current_schema_with_names(tmp_path: Path) -> None:
     assert not [r for r in records if isinstance(r, ExtractWarning)]
     msgs = [r for r in records if isinstance(r, Message) and r.kind != "call"]
     assert [(m.locator.pointer, m.kind, m.text) for m in msgs] == [
-        ("message[_id=2]", "text", "You looked nice today"),
-        ("message[_id=3]", "text", "Leave me alone"),
-        ("message[_id=4]", "media", "Outside your house"),
-        ("message[_id=5]", "deleted", ""),
-        ("message[_id=6]", "text", "Blocked me again?"),
-        ("message[_id=7]", "system", ""),
-        ("message[_id=8]", "text", "Are you ok Hannah?"),
-        ("message[_id=9]", "location", "geo:51.5007,-0.1246"),
+        ("/message/2", "text", "You looked nice today"),
+        ("/message/3", "text", "Leave me alone"),
+        ("/message/4", "media", "Outside your house"),
+        ("/message/5", "deleted", ""),
+        ("/message/6", "text", "Blocked me again?"),
+        ("/message/7", "system", ""),
+        ("/message/8", "text", "Are you ok Hannah?"),
+        ("/message/9", "location", "geo:51.5007,-0.1246"),
     ]
     first, reply, media = msgs[0], msgs[1], msgs[2]
     assert (first.thread_id, first.thread_title, first.sender_key, first.sender_identifier) == (
@@ -108,12 +108,12 @@ def test_legacy_schema(tmp_path: Path) -> None:
     records = extract_all(EX, source)
     msgs = [r for r in records if isinstance(r, Message)]
     assert [(m.locator.pointer, m.kind, m.sender_identifier, m.text) for m in msgs] == [
-        ("messages[_id=2]", "text", "Dan", "You looked nice today"),
-        ("messages[_id=3]", "text", "You", "Leave me alone"),
-        ("messages[_id=4]", "media", "Dan", "Outside your house"),
-        ("messages[_id=5]", "deleted", "Dan", ""),
-        ("messages[_id=6]", "system", "Dan", ""),
-        ("messages[_id=7]", "text", "Sophie", "Are you ok Hannah?"),
+        ("/messages/2", "text", "Dan", "You looked nice today"),
+        ("/messages/3", "text", "You", "Leave me alone"),
+        ("/messages/4", "media", "Dan", "Outside your house"),
+        ("/messages/5", "deleted", "Dan", ""),
+        ("/messages/6", "system", "Dan", ""),
+        ("/messages/7", "text", "Sophie", "Are you ok Hannah?"),
     ]
     assert msgs[1].reply_to == "LEG0002"
     assert msgs[2].attachments == ("IMG-20240304-WA0001.jpg",)
