@@ -21,17 +21,20 @@ location, 20 sticker. Legacy system lines are ``status`` 6.
 
 Records (platform ``whatsapp``, the same shapes as the chat-export extractor's):
 
-* An ``Account`` per JID seen: ``phone_raw`` the JID as stored, ``phone_e164`` the number
+* An ``Account`` per JID seen: ``handle`` the JID as stored, ``phone_e164`` the number
   (``447700900123@s.whatsapp.net`` is ``+447700900123``) so its key ``whatsapp:+44...`` is
-  the one a number in an export gets; ``display_name`` the name the phone's address book
-  gives it in ``wa.db`` ``wa_contacts`` (``display_name``, else the sender's own
-  ``wa_name``). A group is a thread, not an account; its members are accounts. The holder's
-  own messages come from the account "You" (``is_owner``, scoped to this database), as an
-  export names the exporter.
-* A ``Message`` per row: ``thread_id`` ``whatsapp:<chat JID>``, ``thread_title`` the saved
-  name, number or group subject; ``message_id`` the ``key_id``; ``reply_to`` the quoted
-  ``key_id``; kind ``media`` with the media's file path on the phone
-  (``Media/WhatsApp Images/IMG-...jpg``) as the attachment, ``deleted`` for revoked
+  the one a number in an export (or the iPhone's ChatStorage) gets; ``display_name`` the
+  name the phone's address book gives it in ``wa.db`` ``wa_contacts`` (``display_name``,
+  else the person's own ``wa_name``). A group is a thread, not an account; its members are
+  accounts. The holder's own messages come from the holder's account "(phone holder)"
+  (``is_owner``, scoped to this database: ``whatsapp:(phone holder) (msgstore.db
+  <sha256[:12]>)``), as the database does not name the holder's number; they name no
+  ``sender_identifier`` and have the chat's JID in ``recipients`` (one-to-one chats).
+* A ``Message`` per row: ``thread_id`` ``whatsapp:<E.164>`` for a one-to-one chat and
+  ``whatsapp:<group JID>`` for a group; ``thread_title`` the saved name, number or group
+  subject; ``sender_identifier`` the sender's JID as stored; ``message_id`` the ``key_id``;
+  ``reply_to`` the quoted ``key_id``; kind ``media`` with the media's file path on the
+  phone (``Media/WhatsApp Images/IMG-...jpg``) as the attachment, ``deleted`` for revoked
   messages, ``system``, ``location`` (text ``geo:lat,lon``), ``contact``; ``forwarded``
   flag, ``edited``.
 * A ``Call`` and a ``Message`` of kind ``call`` per ``call_log`` row: outgoing when
@@ -86,9 +89,9 @@ class _Reader:
         self.owner = Account(
             locator=source.locate(pointer="/message"),
             platform=PLATFORM,
-            display_name="You",
+            display_name="(phone holder)",
             is_owner=True,
-            key_scope=f"device database {source.sha256[:12]}",
+            key_scope=f"msgstore.db {source.sha256[:12]}",
         )
         self.last_ms: int | None = None
 
@@ -99,14 +102,17 @@ class _Reader:
             acc = Account(
                 locator=loc,
                 platform=PLATFORM,
-                handle=None if e164 else jid,
+                handle=jid,
                 display_name=self.names.get(jid),
-                phone_raw=jid if e164 else None,
                 phone_e164=e164,
             )
             key = self.keys[jid] = acc.key
             self.pending.append(acc)
         return key
+
+    def thread(self, jid: str) -> str:
+        """``whatsapp:<E.164>`` for a one-to-one chat, ``whatsapp:<JID>`` for a group."""
+        return f"{PLATFORM}:{_number(jid) or jid}"
 
     def title(self, jid: str, subject: str | None) -> str:
         return subject or self.names.get(jid) or _number(jid) or jid
@@ -317,7 +323,7 @@ class _Reader:
         sender_key: str | None
         sender_id: str | None
         if mine:
-            sender_key, sender_id = self.owner.key, "You"
+            sender_key, sender_id = self.owner.key, None
         else:
             who = sender if group and sender else chat
             sender_key = (
@@ -325,7 +331,7 @@ class _Reader:
                 if who and not who.endswith(("@g.us", "@broadcast"))
                 else None
             )
-            sender_id = self.names.get(who) or _number(who) or who if sender_key else None
+            sender_id = who if sender_key else None
         utc, raw, flags = self.when(r["timestamp"])
         text = r["text_data"] or ""
         kind, attachments = "text", cast("tuple[str, ...]", ())
@@ -351,11 +357,11 @@ class _Reader:
             flags += ("forwarded",)
         recipients: tuple[str, ...] = ()
         if mine and not group and _number(chat):
-            recipients = (_number(chat) or chat,)
+            recipients = (chat,)
         return Message(
             locator=loc,
             platform=PLATFORM,
-            thread_id=f"{PLATFORM}:{chat}",
+            thread_id=self.thread(chat),
             thread_title=self.title(chat, subject),
             sender_key=sender_key,
             sender_identifier=sender_id,
@@ -381,7 +387,7 @@ class _Reader:
         direction = "outgoing" if mine else "incoming" if duration else "missed"
         utc, raw, flags = self.when(r["timestamp"])
         raw += f" video_call={r['video_call']} call_result={r['call_result']}"
-        thread = f"{PLATFORM}:{jid}" if jid else f"{PLATFORM}:(call without a party)"
+        thread = self.thread(jid) if jid else f"{PLATFORM}:(call without a party)"
         yield Call(
             locator=loc,
             platform=PLATFORM,
@@ -401,12 +407,8 @@ class _Reader:
             thread_id=thread,
             thread_title=self.title(jid, None) if jid else None,
             sender_key=self.owner.key if mine else key,
-            sender_identifier="You"
-            if mine
-            else (self.names.get(jid) or _number(jid) or jid)
-            if jid
-            else None,
-            recipients=(_number(jid) or jid,) if mine and jid else (),
+            sender_identifier=None if mine else jid,
+            recipients=(jid,) if mine and jid else (),
             sent_at_utc=utc,
             sent_at_raw=raw,
             flags=flags,

@@ -13,7 +13,8 @@ from tests.data.device_fixtures.android import make_msgstore, make_msgstore_lega
 from tests.extractors.helpers import extract_all, source_from_file
 
 EX = WhatsAppMsgstoreExtractor()
-DAN = "whatsapp:447700900123@s.whatsapp.net"
+DAN = "whatsapp:+447700900123"
+DAN_JID = "447700900123@s.whatsapp.net"
 GROUP = "whatsapp:447700900461-1709300000@g.us"
 
 
@@ -60,26 +61,28 @@ def test_current_schema_with_names(tmp_path: Path) -> None:
     ]
     first, reply, media = msgs[0], msgs[1], msgs[2]
     assert (first.thread_id, first.thread_title, first.sender_key, first.sender_identifier) == (
-        DAN, "Dan", "whatsapp:+447700900123", "Dan",
+        DAN, "Dan", "whatsapp:+447700900123", DAN_JID,
     )  # fmt: skip
     assert (first.sent_at_utc, first.sent_at_raw, first.message_id) == (
         "2024-03-04T19:00:00Z", "timestamp=1709578800000", "3EB0AA02",
     )  # fmt: skip
-    assert reply.sender_identifier == "You" and reply.direction == "outgoing"
-    assert reply.reply_to == "3EB0AA02" and reply.recipients == ("+447700900123",)
+    assert reply.sender_identifier is None and reply.direction == "outgoing"
+    assert reply.sender_key == f"whatsapp:(phone holder) (msgstore.db {source.sha256[:12]})"
+    assert reply.reply_to == "3EB0AA02" and reply.recipients == (DAN_JID,)
     assert media.attachments == ("Media/WhatsApp Images/IMG-20240304-WA0001.jpg",)
-    assert msgs[4].flags == ("forwarded",) and msgs[4].sender_identifier == "D"
+    assert msgs[4].flags == ("forwarded",) and msgs[4].thread_id == "whatsapp:+447700900987"
     assert msgs[6].thread_id == GROUP and msgs[6].thread_title == "Hannah & friends"
     assert msgs[6].sender_key == "whatsapp:+447700900678" and msgs[6].edited
     accounts = {a.key: a for a in records if isinstance(a, Account)}
     assert sorted(accounts) == [
+        f"whatsapp:(phone holder) (msgstore.db {source.sha256[:12]})",
         "whatsapp:+447700900123",
         "whatsapp:+447700900678",
         "whatsapp:+447700900987",
-        f"whatsapp:You (device database {source.sha256[:12]})",
     ]
+    assert accounts["whatsapp:+447700900987"].display_name == "D"  # his own WhatsApp name
     assert accounts["whatsapp:+447700900123"].display_name == "Dan"
-    assert accounts["whatsapp:+447700900123"].phone_raw == "447700900123@s.whatsapp.net"
+    assert accounts["whatsapp:+447700900123"].handle == DAN_JID
     calls = [r for r in records if isinstance(r, Call)]
     assert [(c.direction, c.duration_s, c.party_key, c.flags) for c in calls] == [
         ("missed", 0, "whatsapp:+447700900123", ()),
@@ -97,7 +100,7 @@ def test_without_wa_db_a_warning(tmp_path: Path) -> None:
         "(numbers and group subjects only)"
     ]
     first = next(r for r in records if isinstance(r, Message))
-    assert (first.thread_title, first.sender_identifier) == ("+447700900123", "+447700900123")
+    assert (first.thread_title, first.sender_identifier) == ("+447700900123", DAN_JID)
 
 
 def test_legacy_schema(tmp_path: Path) -> None:
@@ -107,14 +110,16 @@ def test_legacy_schema(tmp_path: Path) -> None:
     assert EX.sniff(source)
     records = extract_all(EX, source)
     msgs = [r for r in records if isinstance(r, Message)]
+    sophie = "447700900678@s.whatsapp.net"
     assert [(m.locator.pointer, m.kind, m.sender_identifier, m.text) for m in msgs] == [
-        ("/messages/2", "text", "Dan", "You looked nice today"),
-        ("/messages/3", "text", "You", "Leave me alone"),
-        ("/messages/4", "media", "Dan", "Outside your house"),
-        ("/messages/5", "deleted", "Dan", ""),
-        ("/messages/6", "system", "Dan", ""),
-        ("/messages/7", "text", "Sophie", "Are you ok Hannah?"),
+        ("/messages/2", "text", DAN_JID, "You looked nice today"),
+        ("/messages/3", "text", None, "Leave me alone"),
+        ("/messages/4", "media", DAN_JID, "Outside your house"),
+        ("/messages/5", "deleted", DAN_JID, ""),
+        ("/messages/6", "system", DAN_JID, ""),
+        ("/messages/7", "text", sophie, "Are you ok Hannah?"),
     ]
+    assert msgs[0].thread_id == DAN and msgs[0].thread_title == "Dan"
     assert msgs[1].reply_to == "LEG0002"
     assert msgs[2].attachments == ("IMG-20240304-WA0001.jpg",)
     assert msgs[5].thread_id == GROUP and msgs[5].thread_title == "Hannah & friends"
