@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import posixpath
 import sqlite3
+import time
 from collections.abc import Iterator
 from typing import Any, ClassVar, cast
 
@@ -80,6 +81,16 @@ def _number(jid: str | None) -> str | None:
     return f"+{user}" if user.isdigit() and 7 <= len(user) <= 15 else None
 
 
+def _ms_to_utc(ms: int) -> str:
+    """``epoch_ms_to_utc``'s text, faster for the years a phone can have written
+    (1973-2096): whole seconds as ``...SZ``, else with milliseconds."""
+    if not 10**11 <= ms < 4 * 10**12:
+        return epoch_ms_to_utc(ms)
+    seconds, milli = divmod(ms, 1000)
+    text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+    return f"{text}Z" if not milli else f"{text}.{milli:03d}Z"
+
+
 class _Reader:
     def __init__(self, source: Source, ctx: Context, conn: sqlite3.Connection) -> None:
         self.source, self.ctx, self.conn = source, ctx, conn
@@ -94,6 +105,7 @@ class _Reader:
             key_scope=f"msgstore.db {source.sha256[:12]}",
         )
         self.last_ms: int | None = None
+        self._chats: dict[tuple[str, str | None], tuple[str, str, bool, tuple[str, ...]]] = {}
 
     def account(self, jid: str, loc: Locator) -> str:
         key = self.keys.get(jid)
@@ -122,8 +134,8 @@ class _Reader:
         if not isinstance(ms, int) or ms <= 0:
             return None, raw, ("time_unparsed",)
         try:
-            utc = epoch_ms_to_utc(ms)
-        except (OverflowError, ValueError):
+            utc = _ms_to_utc(ms)
+        except (OverflowError, ValueError, OSError):
             return None, raw, ("time_unparsed",)
         last, self.last_ms = self.last_ms, ms
         return utc, raw, ("out_of_order",) if last is not None and ms < last else ()
@@ -190,32 +202,32 @@ class _Reader:
         opt("message_forwarded", "mf", {"message_row_id": "forwarded"})
         opt("message_edit_info", "me", {"edited_timestamp": "edited"})
         opt("message_location", "ml", {"latitude": "lat", "longitude": "lon"})
-        base = [
-            f"m.{c}" if c in mcols else f"NULL AS {c}"
-            for c in (
-                "_id",
-                "chat_row_id",
-                "from_me",
-                "key_id",
-                "sender_jid_row_id",
-                "timestamp",
-                "message_type",
-                "text_data",
-                "status",
-            )
-        ]
-        query = f"SELECT {', '.join(base + extra)} FROM message m {' '.join(joins)} ORDER BY m._id"
-        for n, row in enumerate(self.conn.execute(query)):
+
+        def col(c: str) -> str:
+            return f"m.{c}" if c in mcols else f"NULL AS {c}"
+
+        # The columns in the order message() reads them (_COLUMNS), then the chat, the
+        # group sender and the type.
+        first = [col(c) for c in ("_id", "from_me", "key_id", "timestamp", "text_data")]
+        last = [col(c) for c in ("chat_row_id", "sender_jid_row_id", "message_type")]
+        query = (
+            f"SELECT {', '.join(first + extra + last)} FROM message m {' '.join(joins)} "
+            "ORDER BY m._id"
+        )
+        cursor = self.conn.cursor()
+        cursor.row_factory = None  # plain tuples: read by position, the fast way
+        pending = self.pending
+        for n, row in enumerate(cursor.execute(query)):
             if n % 2000 == 0:
                 self.ctx.check_cancelled()
-            chat = chats.get(row[1])
+            chat = chats.get(row[15])
             if chat is None:
                 continue  # the placeholder row (chat -1) and rows of no chat
-            sender = jids.get(row[4]) if row[4] else None
-            msg = self.message(row, "message", chat[0], chat[1], sender, row[6])
-            if self.pending:
-                yield from self.pending
-                self.pending.clear()
+            sender = jids.get(row[16]) if row[16] else None
+            msg = self.message(row, "message", chat[0], chat[1], sender, row[17])
+            if pending:
+                yield from pending
+                pending.clear()
             yield msg
         if "call_log" in names:
             yield from self.calls_current(jids)
@@ -278,23 +290,23 @@ class _Reader:
             mtype = int(r["media_wa_type"]) if str(r["media_wa_type"] or "0").isdigit() else 0
             if r["status"] == 6 and not r["key_from_me"]:
                 mtype = _SYSTEM
-            adapted = {
-                "_id": r["_id"],
-                "from_me": r["key_from_me"],
-                "key_id": r["key_id"],
-                "timestamp": r["timestamp"],
-                "text_data": r["data"],
-                "file_path": r["media_name"],
-                "caption": r["media_caption"],
-                "media_name": None,
-                "action_type": None,
-                "revoked": None,
-                "quoted": quoted.get(r["quoted_row_id"]) if r["quoted_row_id"] else None,
-                "forwarded": r["forwarded"] or None,
-                "edited": r["edit_version"] or None,
-                "lat": r["latitude"],
-                "lon": r["longitude"],
-            }
+            adapted = (
+                r["_id"],
+                r["key_from_me"],
+                r["key_id"],
+                r["timestamp"],
+                r["data"],
+                r["media_name"],
+                r["media_caption"],
+                None,
+                None,
+                None,
+                quoted.get(r["quoted_row_id"]) if r["quoted_row_id"] else None,
+                r["forwarded"] or None,
+                r["edit_version"] or None,
+                r["latitude"],
+                r["longitude"],
+            )
             sender = r["remote_resource"] or None
             msg = self.message(
                 adapted, "messages", str(chat), subjects.get(str(chat)), sender, mtype
@@ -314,67 +326,84 @@ class _Reader:
 
     # ---- records -----------------------------------------------------------------------
 
+    def chat(self, chat: str, subject: str | None) -> tuple[str, str, bool, tuple[str, ...]]:
+        """Thread id, title, whether a group, and the recipients of the holder's messages."""
+        key = (chat, subject)
+        found = self._chats.get(key)
+        if found is None:
+            group = chat.endswith(("@g.us", "@broadcast"))
+            found = self._chats[key] = (
+                self.thread(chat),
+                self.title(chat, subject),
+                group,
+                () if group or not _number(chat) else (chat,),
+            )
+        return found
+
     def message(
         self, r: Any, table: str, chat: str, subject: str | None, sender: str | None, mtype: Any
     ) -> Message:
-        loc = self.source.locate(pointer=f"/{table}/{r['_id']}")
-        group = chat.endswith("@g.us") or chat.endswith("@broadcast")
-        mine = bool(r["from_me"])
+        """A message from a row in _COLUMNS order: _id, from_me, key_id, timestamp, text,
+        file_path, caption, media_name, action_type, revoked, quoted, forwarded, edited,
+        lat, lon."""
+        (row_id, from_me, key_id, ms, text, file_path, caption, media_name, action, revoked,
+         quoted, forwarded, edited, lat, lon) = r[:15]  # fmt: skip
+        loc = self.source.locate(pointer=f"/{table}/{row_id}")
+        thread, title, group, to_chat = self.chat(chat, subject)
+        mine = bool(from_me)
         sender_key: str | None
         sender_id: str | None
         if mine:
             sender_key, sender_id = self.owner.key, None
         else:
             who = sender if group and sender else chat
-            sender_key = (
-                self.account(who, loc)
-                if who and not who.endswith(("@g.us", "@broadcast"))
-                else None
-            )
-            sender_id = who if sender_key else None
-        utc, raw, flags = self.when(r["timestamp"])
-        text = r["text_data"] or ""
+            if who and not who.endswith(("@g.us", "@broadcast")):
+                sender_key = self.keys.get(who) or self.account(who, loc)
+                sender_id = who
+            else:
+                sender_key = sender_id = None
+        utc, raw, flags = self.when(ms)
+        text = text or ""
         kind, attachments = "text", cast("tuple[str, ...]", ())
         mtype = mtype if isinstance(mtype, int) else 0
-        if mtype == _REVOKED or r["revoked"]:
+        if mtype == 0 and not (file_path or revoked or action is not None or lat is not None):
+            pass  # the common case: a plain text
+        elif mtype == _REVOKED or revoked:
             kind = "deleted"
-        elif mtype == _SYSTEM or r["action_type"] is not None:
+        elif mtype == _SYSTEM or action is not None:
             kind = "system"
-        elif mtype in _LOCATION or r["lat"] is not None:
+        elif mtype in _LOCATION or lat is not None:
             kind = "location"
-            if r["lat"] is not None and r["lon"] is not None and not text:
-                text = f"geo:{r['lat']},{r['lon']}"
+            if lat is not None and lon is not None and not text:
+                text = f"geo:{lat},{lon}"
         elif mtype in _CONTACT:
             kind = "contact"
-        elif mtype in _MEDIA or r["file_path"]:
+        elif mtype in _MEDIA or file_path:
             kind = "media"
-            text = r["caption"] or text
-        if r["file_path"] or r["media_name"]:
-            attachments = (str(r["file_path"] or r["media_name"]),)
+            text = caption or text
+        if file_path or media_name:
+            attachments = (str(file_path or media_name),)
         if kind == "media" and not attachments:
             attachments = (f"(media type {mtype}, file not recorded)",)
-        if r["forwarded"]:
+        if forwarded:
             flags += ("forwarded",)
-        recipients: tuple[str, ...] = ()
-        if mine and not group and _number(chat):
-            recipients = (chat,)
         return Message(
             locator=loc,
             platform=PLATFORM,
-            thread_id=self.thread(chat),
-            thread_title=self.title(chat, subject),
+            thread_id=thread,
+            thread_title=title,
             sender_key=sender_key,
             sender_identifier=sender_id,
-            recipients=recipients,
+            recipients=to_chat if mine else (),
             sent_at_utc=utc,
             sent_at_raw=raw,
             flags=flags,
             kind=kind,
             text=text if kind != "deleted" else "",
             attachments=attachments,
-            edited=bool(r["edited"]),
-            reply_to=r["quoted"],
-            message_id=r["key_id"],
+            edited=bool(edited),
+            reply_to=quoted,
+            message_id=key_id,
             direction="outgoing" if mine else "incoming",
         )
 

@@ -132,3 +132,11 @@ def test_bulk_rows_stream(tmp_path: Path) -> None:
     msgs = [r for r in records if isinstance(r, Message)]
     assert len(msgs) == 8 + 3000 + 2
     assert msgs[8].message_id == "BULK00000000" and msgs[8].sent_at_utc == "2024-04-01T00:00:00Z"
+
+
+def test_fast_time_text_is_the_shared_one() -> None:
+    from extractors.timeutil import epoch_ms_to_utc
+    from extractors.whatsapp_msgstore import _ms_to_utc
+
+    for ms in (10**11, 1709578800000, 1709578800123, 1709578800001, 4 * 10**12 - 1, 5, 10**13):
+        assert _ms_to_utc(ms) == epoch_ms_to_utc(ms)
