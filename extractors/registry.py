@@ -16,8 +16,14 @@ def register(extractor: Extractor) -> Extractor:
     return extractor
 
 
+def _load_all() -> None:
+    """Import every extractor module (each registers itself on its last line), once."""
+    import extractors._all  # noqa: F401
+
+
 def registered() -> list[Extractor]:
     """Every registered extractor, in name order (deterministic)."""
+    _load_all()
     return [_REGISTRY[name] for name in sorted(_REGISTRY)]
 
 

@@ -17,7 +17,6 @@ from chain_of_custody.models import (
     ImageMetaRecord,
     MessageRecord,
 )
-from extractors._phash_neighbours import near_duplicates
 
 T_AVATAR = AccountAvatar.__table__  # type: ignore[attr-defined]
 T_IMAGE = ImageMetaRecord.__table__  # type: ignore[attr-defined]
@@ -28,6 +27,8 @@ T_EXTRACTION = Extraction.__table__  # type: ignore[attr-defined]
 
 def near_duplicate_map(case: Case, max_distance: int = 8) -> dict[str, list[dict[str, Any]]]:
     """For each image item, the other images whose perceptual hash is within the distance."""
+    from extractors._phash_neighbours import near_duplicates  # numpy: only when listing items
+
     with db.read_connection(case.engine) as conn:
         rows = conn.execute(
             sa.select(T_IMAGE.c.item_id, T_IMAGE.c.phash, T_ITEM.c.sha256)

@@ -1,4 +1,4 @@
-"""``ews aliases`` and ``ews timeline`` (issue 5); registered by :func:`workstation.cli._parser`."""
+"""``ews aliases`` and ``ews timeline`` (issue 5); registered by :mod:`workstation.cli`."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from workstation import aliases, timeline
-from workstation.cli import CaseCommand, SubParsers, UsageError, _open, _signer
+from workstation.cli._common import CaseCommand, SubParsers, UsageError, open_case, signer_of
 from workstation.textsafe import shown
 
 _USAGE = (
@@ -18,21 +17,23 @@ _USAGE = (
 
 
 def cmd_aliases(args: argparse.Namespace) -> int:
+    from workstation import aliases
+
     action = args.action
     if not action:
         return _list(args)
     verb, rest = action[0], action[1:]
     if verb in ("confirm", "reject", "undo") and len(rest) == 2:
-        with _open(args) as case:
-            s = aliases.decide(case, _signer(args), rest[0], rest[1], verb, args.note)
+        with open_case(args) as case:
+            s = aliases.decide(case, signer_of(args), rest[0], rest[1], verb, args.note)
         if args.json:
             print(json.dumps(s.as_json(), indent=2, ensure_ascii=False))
         else:
             print(shown(f"{s.a} ~ {s.b}: {s.status} (ledger entry {s.ledger_seq})"))
         return 0
     if verb == "label" and len(rest) == 2:
-        with _open(args) as case:
-            g = aliases.label(case, _signer(args), rest[0], rest[1])
+        with open_case(args) as case:
+            g = aliases.label(case, signer_of(args), rest[0], rest[1])
         if args.json:
             print(json.dumps(g.as_json(), indent=2, ensure_ascii=False))
         else:
@@ -42,7 +43,9 @@ def cmd_aliases(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    with _open(args) as case:
+    from workstation import aliases
+
+    with open_case(args) as case:
         report = aliases.analyse(case, max_suggestions=args.max_suggestions)
     if args.json:
         print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
@@ -59,7 +62,9 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
-    with _open(args) as case:
+    from workstation import timeline
+
+    with open_case(args) as case:
         words = timeline.KeywordList.for_case(case, Path(args.keywords) if args.keywords else None)
         result = timeline.build(case, keywords=words, include_ungrouped=args.ungrouped)
     out = result.as_json()

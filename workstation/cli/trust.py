@@ -1,4 +1,4 @@
-"""``ews`` sub-commands of trust (issue 12); registered by :func:`workstation.cli._parser`.
+"""``ews`` sub-commands of trust (issue 12); registered by :mod:`workstation.cli`.
 
 ``ews keys trust PUBKEY_FILE --name NAME``, ``ews keys list [--json]``,
 ``ews keys export [--initials AB] [--out FILE]``, and
@@ -12,13 +12,19 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from chain_of_custody import keys, trust
-from chain_of_custody.keys import ExaminerIdentity, format_fingerprint
-from workstation.cli import CaseCommand, SubParsers, UsageError, _open, _signer
+from workstation.cli._common import CaseCommand, SubParsers, UsageError, open_case, signer_of
+
+if TYPE_CHECKING:
+    from chain_of_custody import trust
+    from chain_of_custody.keys import ExaminerIdentity
 
 
 def cmd_keys_trust(args: argparse.Namespace) -> int:
+    from chain_of_custody import keys, trust
+    from chain_of_custody.keys import format_fingerprint
+
     pub = trust.read_public_key(Path(args.pubkey_file))
     initials = keys.check_initials(args.initials) if args.initials else ""
     key = trust.trust_key(pub, args.name, initials)
@@ -34,6 +40,9 @@ def cmd_keys_trust(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_list(args: argparse.Namespace) -> int:
+    from chain_of_custody import keys, trust
+    from chain_of_custody.keys import format_fingerprint
+
     found = trust.trusted_keys()
     if args.json:
         print(json.dumps([k.as_json() for k in found], indent=2, ensure_ascii=False))
@@ -47,6 +56,9 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_export(args: argparse.Namespace) -> int:
+    from chain_of_custody import keys, trust
+    from chain_of_custody.keys import format_fingerprint
+
     initials = args.initials or keys.current_initials()
     if not initials:
         raise UsageError("no examiner: pass --initials AB or set EWS_EXAMINER")
@@ -67,6 +79,9 @@ def cmd_keys_export(args: argparse.Namespace) -> int:
 
 
 def cmd_examiners(args: argparse.Namespace) -> int:
+    from chain_of_custody import keys, trust
+    from chain_of_custody.keys import ExaminerIdentity, format_fingerprint
+
     if args.action:
         if len(args.action) != 2 or args.action[0] != "add":
             raise UsageError(
@@ -78,8 +93,8 @@ def cmd_examiners(args: argparse.Namespace) -> int:
         ident = ExaminerIdentity(
             args.name.strip(), keys.check_initials(args.initials), pub.public_key
         )
-        signer = _signer(args)
-        with _open(args) as case:
+        signer = signer_of(args)
+        with open_case(args) as case:
             entry = trust.add_examiner(case, signer, ident)
         trust.trust_key(pub, ident.name, ident.initials)  # the adding examiner vouches for it
         if args.json:
@@ -91,7 +106,7 @@ def cmd_examiners(args: argparse.Namespace) -> int:
                 f"  fingerprint {format_fingerprint(ident.fingerprint)}"
             )
         return 0
-    with _open(args) as case:
+    with open_case(args) as case:
         examiners = sorted(case.examiners().values(), key=lambda e: e.initials)
     trusted = trust.trusted_fingerprints()
     if args.json:

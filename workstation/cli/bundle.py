@@ -1,4 +1,4 @@
-"""``ews`` sub-commands of the bundle issue; registered by :func:`workstation.cli._parser`.
+"""``ews`` sub-commands of the bundle issue; registered by :mod:`workstation.cli`.
 
 ``ews exhibits CASE [add …] [--json]``, ``ews details CASE [--from FILE] [--json]`` and
 ``ews export CASE --file pre-charge|full --out PATH [--at RFC3339] [--json]``.
@@ -11,14 +11,13 @@ import json
 import sys
 from pathlib import Path
 
-from exports.details import current_document, load_details_file, set_details
-from exports.exhibits import KINDS, ExhibitKind, assign_exhibit, list_exhibits
-from workstation.cli import CaseCommand, SubParsers, UsageError, _open, _signer
-from workstation.export import FILE_TYPES, export_case
+from workstation.cli._common import CaseCommand, SubParsers, UsageError, open_case, signer_of
 from workstation.textsafe import shown
 
 
 def cmd_exhibits(args: argparse.Namespace) -> int:
+    from exports.exhibits import KINDS, ExhibitKind, assign_exhibit, list_exhibits
+
     if args.action:
         if args.action != ["add"]:
             raise UsageError("usage: ews exhibits CASE_DIR add (--item|--thread|--messages) …")
@@ -31,8 +30,8 @@ def cmd_exhibits(args: argparse.Namespace) -> int:
             raise UsageError("give exactly one of --item SHA256, --thread ID, --messages ID,ID…")
         kind, value = chosen[0]
         values = value.split(",") if kind == "messages" else [value]
-        signer = _signer(args)
-        with _open(args) as case:
+        signer = signer_of(args)
+        with open_case(args) as case:
             ex = assign_exhibit(
                 case, signer, kind, values, args.description or "", args.reason or ""
             )
@@ -43,7 +42,7 @@ def cmd_exhibits(args: argparse.Namespace) -> int:
                 shown(f"exhibit {ex.ref} assigned: {ex.description} (ledger entry {ex.ledger_seq})")
             )
         return 0
-    with _open(args) as case:
+    with open_case(args) as case:
         exhibits = list_exhibits(case)
     if args.json:
         print(json.dumps([e.as_json() for e in exhibits], indent=2, ensure_ascii=False))
@@ -56,10 +55,12 @@ def cmd_exhibits(args: argparse.Namespace) -> int:
 
 
 def cmd_details(args: argparse.Namespace) -> int:
+    from exports.details import current_document, load_details_file, set_details
+
     if args.from_file:
         document = load_details_file(Path(args.from_file))
-        signer = _signer(args)
-        with _open(args) as case:
+        signer = signer_of(args)
+        with open_case(args) as case:
             set_details(case, signer, document, args.section)
             doc = current_document(case)
         if not args.json:
@@ -69,7 +70,7 @@ def cmd_details(args: argparse.Namespace) -> int:
     else:
         if args.section:
             raise UsageError("--section needs --from FILE")
-        with _open(args) as case:
+        with open_case(args) as case:
             doc = current_document(case)
     if args.json:
         print(json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True))
@@ -83,7 +84,9 @@ def cmd_details(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    signer = _signer(args)
+    from workstation.export import export_case
+
+    signer = signer_of(args)
     progress = None
     if sys.stderr.isatty():
 
@@ -91,7 +94,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             sys.stderr.write(f"\r{stage}: {done}/{total}   ")
             sys.stderr.flush()
 
-    with _open(args) as case:
+    with open_case(args) as case:
         summary = export_case(
             case, signer, file_type=args.file, out=Path(args.out), at=args.at, progress=progress
         )
@@ -131,7 +134,9 @@ def register(sub: SubParsers, case_cmd: CaseCommand) -> None:
     sp.add_argument("--examiner", help="initials of the recording examiner")
 
     sp = case_cmd("export", cmd_export, "write the evidential bundle (zip and folder)")
-    sp.add_argument("--file", required=True, choices=FILE_TYPES, help="which file to export")
+    sp.add_argument(
+        "--file", required=True, choices=("pre-charge", "full"), help="which file to export"
+    )
     sp.add_argument(
         "--out", required=True, help="a folder (gets <bundle_id>.zip and <bundle_id>/) or X.zip"
     )

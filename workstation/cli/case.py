@@ -1,97 +1,37 @@
-"""The ``ews`` command line (DESIGN.md §8). Every command calls the same core the GUI uses."""
+"""``ews init``, ``ingest``, ``items``, ``messages``, ``accounts``, ``ledger``, ``verify``,
+``checkpoint`` and ``gui``: the case itself.
+
+Each command imports the core it calls when it runs (see :mod:`workstation.cli`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
 
-import sqlalchemy as sa
-
-from chain_of_custody import keys
-from chain_of_custody.case import Case
 from chain_of_custody.containers import ZipLimits
-from chain_of_custody.errors import CaseError, EvidenceError
-from chain_of_custody.keys import Signer
-from chain_of_custody.verify import record_verification, verify_case
-from extractors import registry
-from extractors.timeutil import zone
-from workstation import accounts, queries
-from workstation.ingest import (
-    IngestCancelled,
-    IngestOptions,
-    Progress,
-    check_given,
-    check_options,
-    ingest_paths,
+from workstation.cli._common import (
+    CaseCommand,
+    SubParsers,
+    UsageError,
+    json_array,
+    open_case,
+    progress_printer,
+    signer_of,
 )
-from workstation.textsafe import shown, unexpected_error_line
-
-
-class UsageError(EvidenceError):
-    """A command was given inconsistent options."""
-
-
-def _signer(args: argparse.Namespace) -> Signer:
-    initials = getattr(args, "examiner", None) or keys.current_initials()
-    if not initials:
-        raise UsageError("no examiner: pass --examiner INITIALS or set EWS_EXAMINER")
-    return keys.unlock_examiner(initials)
-
-
-def _open(args: argparse.Namespace) -> Case:
-    case = Case.open(Path(args.case_dir), db_url=args.db)
-    for w in case.warnings:
-        print(f"warning: {shown(w)}", file=sys.stderr)
-    return case
-
-
-def _json_array(items: Iterable[Any], out: TextIO) -> None:
-    out.write("[")
-    first = True
-    for item in items:
-        out.write("\n" if first else ",\n")
-        first = False
-        out.write(json.dumps(item, ensure_ascii=False, sort_keys=True))
-    out.write("]\n" if first else "\n]\n")
-
-
-def _progress_printer(stream: TextIO) -> Callable[[Progress], None] | None:
-    if not stream.isatty():
-        return None
-    last = [0.0]
-    started = time.monotonic()
-
-    def show(p: Progress) -> None:
-        now = time.monotonic()
-        if p.message == "warning":
-            stream.write(f"\rwarning: {shown(p.current)}\n")
-            return
-        if now - last[0] < 0.2:
-            return
-        last[0] = now
-        rate = p.bytes_done / max(now - started, 1e-6)
-        left = (p.bytes_total - p.bytes_done) / rate if rate and p.bytes_total else 0
-        stream.write(
-            f"\r{p.items} items, {p.bytes_done / 1e6:,.1f} of "
-            f"{p.bytes_total / 1e6:,.1f} MB, {rate / 1e6:,.1f} MB/s, "
-            f"{left:,.0f} s left   "
-        )
-        stream.flush()
-
-    return show
-
+from workstation.textsafe import shown
 
 # --- commands ------------------------------------------------------------------------------
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from chain_of_custody import keys
+    from chain_of_custody.case import Case
+    from extractors.timeutil import zone
+
     try:
         zone(args.tz)
     except ValueError as exc:
@@ -121,6 +61,9 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from extractors import registry
+    from workstation.ingest import IngestOptions, check_given, check_options, ingest_paths
+
     for flag in ("max_total_bytes", "max_ratio", "max_members", "max_depth"):
         if getattr(args, flag) < 0:  # refused before a key is unlocked or a file opened
             raise UsageError(f"--{flag.replace('_', '-')} must not be negative")
@@ -145,15 +88,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     )
     check_options(options)
     check_given([Path(p) for p in args.paths])
-    signer = _signer(args)
-    with _open(args) as case:
+    signer = signer_of(args)
+    with open_case(args) as case:
         started = time.monotonic()
         summary = ingest_paths(
             case,
             signer,
             [Path(p) for p in args.paths],
             options,
-            progress=_progress_printer(sys.stderr),
+            progress=progress_printer(sys.stderr),
         )
         seconds = time.monotonic() - started
     result = {
@@ -182,10 +125,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_items(args: argparse.Namespace) -> int:
-    with _open(args) as case:
+    from workstation import queries
+
+    with open_case(args) as case:
         rows = queries.iter_items(case)
         if args.json:
-            _json_array(rows, sys.stdout)
+            json_array(rows, sys.stdout)
         else:
             for r in rows:
                 flag = f"  [{len(r['warnings'])} warnings]" if r["warnings"] else ""
@@ -195,10 +140,12 @@ def cmd_items(args: argparse.Namespace) -> int:
 
 
 def cmd_messages(args: argparse.Namespace) -> int:
-    with _open(args) as case:
+    from workstation import queries
+
+    with open_case(args) as case:
         rows = queries.iter_messages(case)
         if args.json:
-            _json_array(rows, sys.stdout)
+            json_array(rows, sys.stdout)
         else:
             for m in rows:
                 who = shown(m["sender"]["identifier"] or "-")
@@ -208,11 +155,13 @@ def cmd_messages(args: argparse.Namespace) -> int:
 
 
 def cmd_accounts(args: argparse.Namespace) -> int:
+    from workstation import accounts, queries
+
     if args.action:
         if args.action[0] != "avatar" or len(args.action) != 3:
             raise UsageError("usage: ews accounts CASE_DIR avatar ACCOUNT_ID PATH_OR_SHA256")
-        signer = _signer(args)
-        with _open(args) as case:
+        signer = signer_of(args)
+        with open_case(args) as case:
             link = accounts.link_avatar(case, signer, args.action[1], args.action[2])
         print(
             json.dumps(link.as_json(), indent=2)
@@ -220,10 +169,10 @@ def cmd_accounts(args: argparse.Namespace) -> int:
             else f"linked {link.sha256[:16]}… to {link.account_id} (ledger entry {link.ledger_seq})"
         )
         return 0
-    with _open(args) as case:
+    with open_case(args) as case:
         rows = queries.iter_accounts(case)
         if args.json:
-            _json_array(rows, sys.stdout)
+            json_array(rows, sys.stdout)
         else:
             for a in rows:
                 names = shown(", ".join(a["display_names"]) or "-")
@@ -232,10 +181,10 @@ def cmd_accounts(args: argparse.Namespace) -> int:
 
 
 def cmd_ledger(args: argparse.Namespace) -> int:
-    with _open(args) as case:
+    with open_case(args) as case:
         entries = (e.as_json() for e in case.ledger_entries())
         if args.json:
-            _json_array(entries, sys.stdout)
+            json_array(entries, sys.stdout)
         else:
             for e in entries:
                 action, subject = shown(e["action"]), shown(e["subject"])
@@ -244,11 +193,14 @@ def cmd_ledger(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    with _open(args) as case:
+    from chain_of_custody.errors import CaseError
+    from chain_of_custody.verify import record_verification, verify_case
+
+    with open_case(args) as case:
         report = verify_case(case, allow_untrusted=args.allow_untrusted)
         recorded, not_recorded = False, ""
         if not args.no_record:
-            signer = _signer(args)
+            signer = signer_of(args)
             try:
                 record_verification(case, signer, report)
                 recorded = True
@@ -283,8 +235,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_checkpoint(args: argparse.Namespace) -> int:
-    signer = _signer(args)
-    with _open(args) as case:
+    signer = signer_of(args)
+    with open_case(args) as case:
         cp = case.make_checkpoint(signer)
     print(
         json.dumps(cp.as_json(), indent=2)
@@ -313,35 +265,8 @@ def cmd_gui(args: argparse.Namespace) -> int:
 # --- parser --------------------------------------------------------------------------------
 
 
-#: ``case_cmd(name, fn, help, json_flag=True)``: a sub-parser taking CASE_DIR, --db (and --json).
-CaseCommand = Callable[..., argparse.ArgumentParser]
-SubParsers = Any  # argparse's _SubParsersAction, which typeshed keeps private
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="ews",
-        description="Evidence workstation: acquire, "
-        "record and verify digital evidence for harassment cases.",
-    )
-    p.add_argument("--version", action="version", version="evidence-workstation 0.1.0")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def case_cmd(
-        name: str, fn: Callable[[argparse.Namespace], int], help_: str, json_flag: bool = True
-    ) -> argparse.ArgumentParser:
-        sp = sub.add_parser(name, help=help_, description=help_)
-        sp.add_argument("case_dir", metavar="CASE_DIR")
-        sp.add_argument(
-            "--db",
-            help="SQLAlchemy URL of the case database "
-            "(default: SQLite in the case folder, or what init recorded)",
-        )
-        if json_flag:
-            sp.add_argument("--json", action="store_true", help="machine-readable output")
-        sp.set_defaults(func=fn)
-        return sp
-
+def register(sub: SubParsers, case_cmd: CaseCommand) -> None:
+    """Add the case commands to the ``ews`` parser."""
     sp = case_cmd("init", cmd_init, "create a case folder, its database and ledger")
     sp.add_argument("--urn", required=True, help="police unique reference number")
     sp.add_argument("--title", required=True)
@@ -417,44 +342,3 @@ def _parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_gui)
     sp = case_cmd("checkpoint", cmd_checkpoint, "sign and store a checkpoint of the ledger")
     sp.add_argument("--examiner", help="initials of the signing examiner")
-
-    # Commands of the later issues live in their own modules; each adds its sub-parsers here.
-    from workstation import cli_aliases, cli_bundle, cli_trust
-
-    cli_aliases.register(sub, case_cmd)
-    cli_bundle.register(sub, case_cmd)
-    cli_trust.register(sub, case_cmd)  # ews keys …, ews examiners …
-    return p
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``ews``; returns the exit status."""
-    args = _parser().parse_args(argv)
-    try:
-        return int(args.func(args))
-    except EvidenceError as exc:
-        print(f"ews: error: {shown(exc)}", file=sys.stderr)
-        return 1
-    except (sa.exc.DatabaseError, sqlite3.DatabaseError) as exc:
-        # A damaged database file (a corrupt page) or a server refusing: one line, no trace.
-        print(f"ews: error: {unexpected_error_line(exc)}", file=sys.stderr)
-        return 1
-    except (KeyboardInterrupt, IngestCancelled):
-        print(
-            "ews: interrupted; what was complete is recorded. Run the same command again "
-            "to resume.",
-            file=sys.stderr,
-        )
-        return 130
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
-    except Exception as exc:  # never a traceback for the examiner (EWS_DEBUG=1 shows one)
-        if os.environ.get("EWS_DEBUG"):
-            raise
-        print(f"ews: error: {unexpected_error_line(exc)}", file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())
