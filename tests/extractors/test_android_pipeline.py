@@ -17,7 +17,7 @@ from chain_of_custody.case import Case
 from chain_of_custody.keys import Signer
 from chain_of_custody.verify import verify_case
 from tests.data.device_fixtures import android as fx
-from workstation import queries
+from workstation import aliases, queries
 from workstation.ingest import ingest_paths
 
 
@@ -59,4 +59,12 @@ def test_extraction_archive(case: Case, signer: Signer, tmp_path: Path) -> None:
     assert Counter(m["platform"] for m in messages) == {"sms": 8, "phone": 8, "whatsapp": 10}
     dan = {a["id"]: a for a in queries.iter_accounts(case)}["phone:+447700900123"]
     assert dan["display_name"] == "Dan"
+    # The device's numbers are case-alpha's: the call log, the texts and WhatsApp join.
+    report = aliases.analyse(case)
+    strong = {(s.a, s.b) for s in report.suggestions if s.strength == "strong"}
+    assert {
+        ("phone:+447700900123", "sms:+447700900123"),
+        ("phone:+447700900123", "whatsapp:+447700900123"),
+        ("sms:+447700900123", "whatsapp:+447700900123"),
+    } <= strong
     assert verify_case(case).ok
