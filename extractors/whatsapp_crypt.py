@@ -33,8 +33,8 @@ import hmac
 import posixpath
 import re
 import zlib
-from collections.abc import Iterator
-from typing import ClassVar
+from collections.abc import Callable, Iterator
+from typing import BinaryIO, ClassVar
 
 import cryptography
 from cryptography.exceptions import InvalidTag
@@ -141,37 +141,49 @@ def layouts(head: bytes) -> list[tuple[str, bytes, int]]:
     return found
 
 
-def decrypt(data: bytes, key: bytes, iv: bytes, start: int) -> bytes | None:
-    """The decompressed database, or None when the tag or the data does not fit."""
-    ends = [len(data) - 16]
-    if len(data) >= start + 32 and hashlib.md5(data[:-16]).digest() == data[-16:]:
-        ends.insert(0, len(data) - 32)
-    for end in ends:
-        if end <= start + 16:
-            continue
-        tag = data[end : end + 16]
-        first = (
-            Cipher(algorithms.AES(key), modes.GCM(iv, tag))
-            .decryptor()
-            .update(data[start : start + 16])
-        )
-        if first[0] != 0x78 or (first[0] << 8 | first[1]) % 31:
-            continue  # not a zlib stream: the wrong key or place (cheap to tell)
-        dec = Cipher(algorithms.AES(key), modes.GCM(iv, tag)).decryptor()
+def decrypt(
+    opener: Callable[[], BinaryIO], size: int, key: bytes, iv: bytes, start: int
+) -> bytes | None:
+    """The decompressed database, or None when the tag or the data does not fit.
+
+    One pass over the file, a chunk at a time (only the database is held): the last 32 bytes
+    are the tag and the MD5 of all before it, or (no MD5) the data's last 16 bytes and the
+    tag; the MD5, computed on the way, tells which.
+    """
+    if size < start + 48:
+        return None
+    with opener() as f:
+        f.seek(start)
+        first = Cipher(algorithms.AES(key), modes.GCM(iv)).decryptor().update(f.read(16))
+        if len(first) < 2 or first[0] != 0x78 or (first[0] << 8 | first[1]) % 31:
+            return None  # not a zlib stream: the wrong key or place (cheap to tell)
+        f.seek(0)
+        md5 = hashlib.md5(f.read(start))
+        dec = Cipher(algorithms.AES(key), modes.GCM(iv)).decryptor()
         inflate = zlib.decompressobj()
         out = bytearray()
         try:
-            view = memoryview(data)
-            for at in range(start, end, _CHUNK):
-                out += inflate.decompress(dec.update(view[at : min(at + _CHUNK, end)]))
+            left = size - 32 - start
+            while left > 0:
+                chunk = f.read(min(_CHUNK, left))
+                if not chunk:
+                    return None
+                left -= len(chunk)
+                md5.update(chunk)
+                out += inflate.decompress(dec.update(chunk))
                 if len(out) > _MAX_BYTES:
                     return None
-            dec.finalize()
+            mid, last = f.read(16), f.read(16)
+            md5.update(mid)
+            if md5.digest() == last:
+                dec.finalize_with_tag(mid)
+            else:
+                out += inflate.decompress(dec.update(mid))
+                dec.finalize_with_tag(last)
             out += inflate.flush()
-        except (InvalidTag, zlib.error):
-            continue
-        return bytes(out)
-    return None
+        except (InvalidTag, zlib.error, ValueError):
+            return None
+    return bytes(out)
 
 
 class WhatsAppCryptExtractor:
@@ -208,11 +220,11 @@ class WhatsAppCryptExtractor:
             )
             return
         with source.open() as f:
-            data = f.read()
-        for fmt, iv, start in layouts(data[:512]):
+            head = f.read(512)
+        for fmt, iv, start in layouts(head):
             for how, key in keys:
                 ctx.check_cancelled()
-                plain = decrypt(data, key, iv, start)
+                plain = decrypt(source.open, source.size, key, iv, start)
                 if plain is None:
                     continue
                 if not plain.startswith(b"SQLite format 3\x00"):

@@ -111,3 +111,9 @@ def test_wrong_key_never_yields_bytes(plain: bytes) -> None:
 def test_sniff_needs_the_content_not_only_the_name(tmp_path: Path) -> None:
     assert not EX.sniff(source_from_bytes(b"hello" * 100, "msgstore.db.crypt15"))
     assert not EX.sniff(source_from_bytes(make_crypt15(b"x" * 300), "msgstore.db"))
+
+
+def test_crypt15_without_the_md5_trailer(plain: bytes) -> None:
+    source = source_from_bytes(make_crypt15(plain, md5=False), "msgstore.db.crypt15")
+    records = extract_all(EX, source, Context(secrets={"whatsapp_key": TEST_HEX_KEY.encode()}))
+    assert isinstance(records[0], DerivedFile) and records[0].data == plain

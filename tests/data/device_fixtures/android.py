@@ -632,8 +632,11 @@ def make_crypt14(plain_db: bytes, key_file: bytes, seed: int = 14) -> bytes:
     return _seal(plain_db, key_file[126:158], iv, bytes([len(proto), 1]) + proto, md5=True)
 
 
-def make_crypt15(plain_db: bytes, hex_key: str = TEST_HEX_KEY, seed: int = 15) -> bytes:
-    """msgstore.db.crypt15 (end-to-end encrypted backup) for the 64-digit key."""
+def make_crypt15(
+    plain_db: bytes, hex_key: str = TEST_HEX_KEY, seed: int = 15, md5: bool = True
+) -> bytes:
+    """msgstore.db.crypt15 (end-to-end encrypted backup) for the 64-digit key; ``md5``:
+    with the MD5 trailer most versions write."""
     import hashlib
     import hmac
 
@@ -642,4 +645,4 @@ def make_crypt15(plain_db: bytes, hex_key: str = TEST_HEX_KEY, seed: int = 15) -
     prk = hmac.new(b"\x00" * 32, bytes.fromhex(hex_key), hashlib.sha256).digest()
     key = hmac.new(prk, b"backup encryption\x01", hashlib.sha256).digest()
     proto = b"\x08\x01" + _pb_bytes(3, _pb_bytes(1, iv)) + _pb_bytes(5, _pb_bytes(1, b"2.24.5.76"))
-    return _seal(plain_db, key, iv, bytes([len(proto), 1]) + proto, md5=True)
+    return _seal(plain_db, key, iv, bytes([len(proto), 1]) + proto, md5=md5)
