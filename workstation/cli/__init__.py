@@ -3,8 +3,9 @@
 One module per group of commands, each with ``register(sub, case_cmd)`` that adds its
 sub-parsers: :mod:`.case` (init, ingest, items, messages, accounts, ledger, verify,
 checkpoint, gui), :mod:`.aliases` (aliases, timeline), :mod:`.bundle` (exhibits, details,
-export, verify-bundle) and :mod:`.trust` (keys, examiners). Shared helpers are in
-:mod:`._common`; the package never imports back from the modules that call it.
+export, verify-bundle), :mod:`.trust` (keys, examiners) and :mod:`.device` (device,
+acquire). Shared helpers are in :mod:`._common`; the package never imports back from the
+modules that call it.
 
 Start-up time is a feature (issue 16): building the parser imports only argparse and light
 modules, so ``ews --help`` never loads SQLAlchemy, numpy, the extractors or Qt. A command
@@ -27,7 +28,7 @@ __all__ = ["UsageError", "main"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    from workstation.cli import aliases, bundle, case, trust
+    from workstation.cli import aliases, bundle, case, device, trust
 
     p = argparse.ArgumentParser(
         prog="ews",
@@ -56,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     aliases.register(sub, case_cmd)
     bundle.register(sub, case_cmd)
     trust.register(sub, case_cmd)  # ews keys …, ews examiners …
+    device.register(sub, case_cmd)  # ews device …, ews acquire …
     return p
 
 
