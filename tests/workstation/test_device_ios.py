@@ -41,7 +41,13 @@ def test_temporary_password_set_backup_taken_password_removed(
     case: Case, signer: Signer, iphone: Path, tmp_path: Path
 ) -> None:
     consent.record_receipt(case, signer, received_from="Hannah Price")
-    summary = acquire_ios(case, signer, AcquireOptions(out=tmp_path / "out"))
+    shown: list[int] = []
+    summary = acquire_ios(
+        case,
+        signer,
+        AcquireOptions(out=tmp_path / "out", progress=lambda p: shown.append(p.bytes_done)),
+    )
+    assert sorted(set(shown)) == [0, 48, 100] and shown[-1] == 100  # the tool's bar, in %
     assert summary.identity["device_name"] == "Hannah's iPhone"
     assert summary.identity["unique_identifier"] == UDID
     assert _phone(iphone)["password"] is None  # the phone goes back as it came

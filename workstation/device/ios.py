@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import secrets
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from chain_of_custody import witness
 from chain_of_custody.case import Case
@@ -42,6 +43,7 @@ IDENTITY_KEYS = (
     ("UniqueDeviceID", "unique_identifier"),
     ("TimeZone", "time_zone"),
 )
+_PERCENT = re.compile(r"\]\s*(\d{1,3})%")
 TRUST = "connect it by USB, unlock it and tap Trust on 'Trust This Computer?'"
 
 
@@ -117,11 +119,12 @@ class _Job:
         ) as proc:
             assert proc.stdout is not None
             try:
-                for raw in proc.stdout:
-                    line = raw.decode("utf-8", "replace").strip()
-                    if line:
-                        lines.append(line)
-                        meter.step(line)
+                for line in _lines(proc.stdout):
+                    lines.append(line)
+                    percent = _PERCENT.search(line)
+                    if percent:  # the tool's progress bar: a share of the whole backup
+                        meter.bytes_total, meter.bytes_done = 100, min(int(percent[1]), 100)
+                    meter.step(line)
                     meter.check_cancelled()
             except BaseException:
                 proc.terminate()
@@ -141,6 +144,17 @@ class _Job:
                 "tool_said": next((x for x in lines if x.startswith("Received ")), ""),
             },
         )
+
+
+def _lines(stream: IO[bytes]) -> Iterator[str]:
+    """Lines the tool prints; its progress bar is redrawn with carriage returns."""
+    rest = b""
+    while chunk := stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536):
+        parts = re.split(rb"[\r\n]", rest + chunk)
+        rest = parts.pop()
+        yield from (p.decode("utf-8", "replace").strip() for p in parts if p.strip())
+    if rest.strip():
+        yield rest.decode("utf-8", "replace").strip()
 
 
 def _password_fn(password: str | None) -> Callable[[str], str | None]:
