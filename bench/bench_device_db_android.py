@@ -41,14 +41,7 @@ from _common import (  # noqa: E402
     save_result,
 )
 
-# `ews` with the extractor imported first: the same command while the extractor list is
-# being moved (extractors/_all.py), harmless once it is registered there.
-EWS = [
-    sys.executable,
-    "-c",
-    "import sys, extractors.whatsapp_msgstore; from workstation.entry import main; "
-    "sys.argv[0] = 'ews'; sys.exit(main())",
-]
+EWS = str(Path(sys.executable).parent / "ews")
 
 
 def _t(text: str) -> datetime:
@@ -86,7 +79,7 @@ def main() -> None:
     new_case(case, "01BE0000013", "bench", env)
     load = os.getloadavg()[0]
     before = children_cpu()
-    ingest_s, ingest_rss, _ = run_measured([*EWS, "ingest", str(case), str(db)], env)
+    ingest_s, ingest_rss, _ = run_measured([EWS, "ingest", str(case), str(db)], env)
     ingest_cpu = children_cpu() - before
     with sqlite3.connect(f"file:{case / 'case.sqlite'}?mode=ro", uri=True) as conn:
         messages = int(conn.execute("SELECT count(*) FROM message_record").fetchone()[0])
