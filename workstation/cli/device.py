@@ -116,6 +116,10 @@ def _acquire_progress(stream: object) -> object:
 
     def show(p: AcquireProgress) -> None:
         left = f", {p.seconds_left:,.0f} s left" if p.seconds_left is not None else ""
+        if p.phase == "backup":  # idevicebackup2 gives a share of the backup, not bytes
+            sys.stderr.write(f"\rbackup: {p.bytes_done}% done{left}   ")
+            sys.stderr.flush()
+            return
         sys.stderr.write(
             f"\r{p.phase}: {p.files} of {p.files_total} files, {p.bytes_done / 1e6:,.1f} of "
             f"{p.bytes_total / 1e6:,.1f} MB{left}   "

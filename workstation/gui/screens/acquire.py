@@ -289,6 +289,9 @@ class AcquireScreen(QWidget):
         if p.bytes_total:
             self.bar.setValue(int(1000 * min(p.bytes_done / p.bytes_total, 1.0)))
         left = f" · {p.seconds_left:,.0f} s left" if p.seconds_left is not None else ""
+        if p.phase == "backup":  # idevicebackup2 gives a share of the backup, not bytes
+            self.status.setText(f"iPhone backup: {p.bytes_done}% done{left}")
+            return
         count = f"{p.files:,} of {p.files_total:,} files · " if p.files_total else ""
         self.status.setText(
             f"{p.phase}: {count}{size(p.bytes_done)} of {size(p.bytes_total)}{left}"
