@@ -57,6 +57,15 @@ FLAG_WORDS = {
     "not_sent": "not sent (draft, queued or failed)",
     "forwarded": "forwarded",
     "deleted": "deleted",
+    "date_order_inferred": "date order inferred from the whole file",
+    "unparsed_header": "a line that looked like a new message could not be read (kept here)",
+    "body_null": "no body (the phone wrote “null”)",
+    "display_name_other_address": "display name is a different address (possible spoof)",
+    "number_withheld": "caller withheld their number",
+    "number_unknown": "number unknown to the network",
+    "number_payphone": "from a payphone",
+    "phone_region_unsure": "number's country uncertain (kept as written)",
+    "unsent": "unsent by the sender",
 }
 _TIME_FLAGS = frozenset(
     ("date_order_assumed", "ambiguous_local_time", "nonexistent_local_time", "time_unparsed")

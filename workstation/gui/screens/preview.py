@@ -26,6 +26,7 @@ from workstation.gui.screens.preview_html import (
     email_html,
     exif_html,
     near_html,
+    sender_label,
     table,
 )
 
@@ -217,7 +218,7 @@ class PreviewPane(QWidget):
         rows = [
             ("Thread", E(m.thread_title or m.thread_id)),
             ("Platform", E(m.platform)),
-            ("Sender", E(m.sender_identifier or "(device owner)")),
+            ("Sender", E(sender_label(m))),
             (
                 "Sent",
                 f'<span title="{E(utc_tooltip(m.sent_at_utc))}">'

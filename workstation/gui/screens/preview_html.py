@@ -24,7 +24,7 @@ CHOSEN_BG = "#fff3c4"
 
 FLAG_WORDS = {
     "tz_assumed": "time zone assumed ({tz})",
-    "date_order_assumed": "date order assumed (day first)",
+    "date_order_assumed": "date order assumed (could not be settled from the file)",
     "ambiguous_local_time": "local time ambiguous (clock change)",
     "nonexistent_local_time": "local time did not exist (clock change)",
     "time_unparsed": "time could not be read",
@@ -33,6 +33,15 @@ FLAG_WORDS = {
     "truncated": "truncated in the source",
     "not_sent": "not sent (draft, queued or failed)",
     "forwarded": "forwarded",
+    "date_order_inferred": "date order inferred from the whole file",
+    "unparsed_header": "a line that looked like a new message could not be read (kept here)",
+    "body_null": "no body (the phone wrote “null”)",
+    "display_name_other_address": "display name is a different address (possible spoof)",
+    "number_withheld": "caller withheld their number",
+    "number_unknown": "number unknown to the network",
+    "number_payphone": "from a payphone",
+    "phone_region_unsure": "number's country uncertain (kept as written)",
+    "unsent": "unsent by the sender",
 }
 
 
@@ -45,6 +54,30 @@ class Neighbour:
     sha256: str
     distance: int  # differing bits of 64
     identical: bool = False  # the same SHA-256: the same file acquired again
+
+
+def sender_label(m: Any) -> str:
+    """Who sent a message, as shown: its identifier, else what the record says about it.
+
+    A message with no sender is the device owner's only when it is outgoing (or its direction
+    is unknown); an incoming one with no sender is a withheld or unknown number.
+    """
+    if m.sender_identifier:
+        return str(m.sender_identifier)
+    if m.direction == "incoming":
+        flags = _json_list(m.flags)
+        for flag, words in _HIDDEN_SENDER.items():
+            if flag in flags:
+                return words
+        return "(sender not recorded)"
+    return "(device owner)"
+
+
+_HIDDEN_SENDER = {
+    "number_withheld": "(number withheld)",
+    "number_unknown": "(number unknown)",
+    "number_payphone": "(payphone)",
+}
 
 
 def table(rows: Sequence[tuple[str, str]]) -> str:
@@ -136,7 +169,7 @@ def chat_html(messages: Sequence[Any], tz: str, highlight: int | None = None) ->
             continue
         outgoing = m.direction == "outgoing" or (m.direction is None and not m.sender_identifier)
         colour = CHOSEN_BG if m.id == highlight else (OUT_BG if outgoing else IN_BG)
-        who = E(m.sender_identifier or "device owner")
+        who = E(sender_label(m))
         bubble = (
             f'<td bgcolor="{colour}">{anchor}<b>{who}</b> &nbsp;<font color="{GREY}">'
             f"{when(m.sent_at_utc, m.sent_at_raw, tz, short=True)}</font><br>"
