@@ -66,7 +66,12 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
     with open_case(args) as case:
         words = timeline.KeywordList.for_case(case, Path(args.keywords) if args.keywords else None)
-        result = timeline.build(case, keywords=words, include_ungrouped=args.ungrouped)
+        result = timeline.build(
+            case,
+            keywords=words,
+            include_ungrouped=args.ungrouped,
+            include_outside_scope=args.include_outside_scope,
+        )
     out = result.as_json()
     if args.json:
         print(json.dumps(out, indent=2, ensure_ascii=False))
@@ -134,4 +139,10 @@ def register(sub: SubParsers, case_cmd: CaseCommand) -> None:
         "--ungrouped",
         action="store_true",
         help="also list every account not in a group that sent messages or made calls",
+    )
+    sp.add_argument(
+        "--include-outside-scope",
+        action="store_true",
+        help="also count records outside the agreed scope of a device acquisition "
+        "(left out by default; see docs/device-live.md)",
     )
