@@ -44,7 +44,7 @@ from chain_of_custody.models import (
     RecordLeaf,
 )
 from extractors import registry
-from extractors.base import Context, Sibling, Source
+from extractors.base import Context, Sibling, Source, environment_secrets
 from extractors.records import (
     Account,
     Call,
@@ -888,7 +888,8 @@ def _locate(case: Case, reader: _Reader, x: Any, entry: Entry, report: VerifyRep
         return "the item row is missing, so the row cannot be named"
     tz = str(entry.data.get("tz") or "Europe/London")
     want = int(entry.data.get("records") or 0)
-    expected = _expected(extractor.extract(source, Context(tz=tz)), want)
+    ctx = Context(tz=tz, secrets=environment_secrets())  # the key that decrypted, if given
+    expected = _expected(extractor.extract(source, ctx), want)
     named = 0
     total = 0
     peaks = merkle.MerklePeaks()

@@ -7,6 +7,7 @@ zone the examiner stated).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import BinaryIO, ClassVar, Protocol
@@ -64,6 +65,30 @@ class Source:
     ) -> Locator:
         """A locator for a place in this source."""
         return Locator(self.sha256, self.path, line, offset, pointer)
+
+
+#: Environment variables that carry an examiner's secrets to the extractors, by secret name.
+#: A value is a path to a key file (its bytes are used) or the key as text.
+SECRET_VARIABLES = {"whatsapp_key": "EWS_WHATSAPP_KEY"}
+
+
+def environment_secrets() -> dict[str, bytes]:
+    """The secrets given through the environment (``EWS_WHATSAPP_KEY``), never recorded.
+
+    ``ews ingest --whatsapp-key FILE|HEX`` sets the variable for its own run; the extraction
+    worker processes inherit it. An unreadable key file is an error, not a silent "no key".
+    """
+    found: dict[str, bytes] = {}
+    for name, variable in SECRET_VARIABLES.items():
+        value = os.environ.get(variable, "").strip()
+        if not value:
+            continue
+        if os.path.isfile(value):
+            with open(value, "rb") as f:
+                found[name] = f.read()
+        else:
+            found[name] = value.encode("utf-8")
+    return found
 
 
 class Context:

@@ -43,6 +43,7 @@ _INGEST_VALUE_OPTIONS = frozenset(
         "--max-members",
         "--max-depth",
         "--skip-extractor",
+        "--whatsapp-key",
     }
 )
 

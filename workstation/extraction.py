@@ -47,7 +47,7 @@ from chain_of_custody.models import (
     RecordLeaf,
 )
 from extractors import registry
-from extractors.base import Context, Extractor, Sibling, Source
+from extractors.base import Context, Extractor, Sibling, Source, environment_secrets
 from extractors.errors import ExtractionCancelled
 from extractors.records import (
     Account,
@@ -462,7 +462,8 @@ class ItemExtractor:
     def produce(self, job: Job) -> Callable[[], Iterator[list[Item]]]:
         """What a worker process runs for a job: the extractor, its records as batches."""
         return lambda: item_batches(
-            job.extractor.extract(job.source, Context(tz=self.tz)), job.tables
+            job.extractor.extract(job.source, Context(tz=self.tz, secrets=environment_secrets())),
+            job.tables,
         )
 
     def record(
@@ -479,7 +480,7 @@ class ItemExtractor:
 
         If this raises, the caller must abort the batch (nothing of it is recorded).
         """
-        ctx = Context(tz=self.tz, cancelled=self.cancelled)
+        ctx = Context(tz=self.tz, cancelled=self.cancelled, secrets=environment_secrets())
         job = job or self.plan(item, source, extractor)
         extraction_id, base = job.extraction_id, job.base
         recorder = Recorder(job.tables)

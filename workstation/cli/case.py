@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -86,6 +87,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         limits=limits,
         skip_extractors=frozenset(args.skip_extractor),
     )
+    if args.whatsapp_key:
+        os.environ["EWS_WHATSAPP_KEY"] = _whatsapp_key(args.whatsapp_key)
     check_options(options)
     check_given([Path(p) for p in args.paths])
     signer = signer_of(args)
@@ -122,6 +125,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             f"{summary.bytes:,} bytes in {seconds:.2f} s; {len(summary.warnings)} warnings"
         )
     return 0
+
+
+def _whatsapp_key(given: str) -> str:
+    """``--whatsapp-key``: a readable key file, or the 64 hexadecimal digits of the key."""
+    text = given.strip()
+    if len(text) == 64 and all(c in "0123456789abcdefABCDEF" for c in text):
+        return text
+    if Path(given).is_file():
+        return str(Path(given).resolve())
+    raise UsageError("--whatsapp-key: neither a key file nor 64 hexadecimal digits")
 
 
 def cmd_items(args: argparse.Namespace) -> int:
@@ -296,6 +309,12 @@ def register(sub: SubParsers, case_cmd: CaseCommand) -> None:
     sp.add_argument("--max-members", type=int, default=d.max_members)
     sp.add_argument(
         "--max-depth", type=int, default=d.max_depth, help="how deep nested archives are walked"
+    )
+    sp.add_argument(
+        "--whatsapp-key",
+        metavar="FILE|HEX",
+        help="key of encrypted WhatsApp backups (.crypt14/.crypt15): the 'key' file or the "
+        "64-digit backup key; never recorded (also EWS_WHATSAPP_KEY)",
     )
     sp.add_argument(
         "--skip-extractor",
