@@ -76,7 +76,7 @@ def cmd_details(args: argparse.Namespace) -> int:
         print(json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True))
     else:
         if not doc:
-            print("no case details recorded; see `ews details CASE --from FILE` in the README")
+            print("no case details recorded; see `ews details CASE --from FILE` in docs/bundle.md")
         for section in sorted(doc):
             print(f"[{section}]")
             print(json.dumps(doc[section], indent=2, ensure_ascii=False, sort_keys=True))
