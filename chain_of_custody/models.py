@@ -453,3 +453,37 @@ class WitnessRow(SQLModel, table=True):
     examiner_name: str
     case_folder: str
     database: str = Field(max_length=16)
+
+
+# --- search index (issue 15 §1) ---
+
+
+class SearchDoc(SQLModel, table=True):
+    """One searchable field of a record, folded (NFKD without combining marks, casefolded).
+
+    Derived from the records (never shown as evidence): workstation/search.py fills it on
+    the first search and keeps it in step by extraction and item ledger sequence. The
+    database's own index over ``folded`` (SQLite FTS5 trigram, PostgreSQL pg_trgm GIN) is
+    created beside it by search.py, because Alembic's model comparison cannot describe them.
+    """
+
+    __tablename__ = "search_doc"
+    __table_args__ = (Index("ix_search_doc_ref", "case_id", "kind", "ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case_info.id", max_length=36)
+    kind: str = Field(max_length=16)  # message | item | account
+    ref: str  # the message id, item id or account key
+    row_id: int | None = Field(default=None, sa_type=BigInteger)  # message/account row id
+    field: str = Field(max_length=32)
+    folded: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class SearchState(SQLModel, table=True):
+    """How far the search index has read each kind of record: the last ledger sequence."""
+
+    __tablename__ = "search_state"
+
+    case_id: str = Field(foreign_key="case_info.id", primary_key=True, max_length=36)
+    kind: str = Field(primary_key=True, max_length=16)
+    last_seq: int = Field(sa_column=Column(BigInteger, nullable=False))

@@ -28,7 +28,7 @@ __all__ = ["UsageError", "main"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    from workstation.cli import aliases, bundle, case, device, trust
+    from workstation.cli import aliases, bundle, case, device, search, trust
 
     p = argparse.ArgumentParser(
         prog="ews",
@@ -58,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     bundle.register(sub, case_cmd)
     trust.register(sub, case_cmd)  # ews keys …, ews examiners …
     device.register(sub, case_cmd)  # ews device …, ews acquire …
+    search.register(sub, case_cmd)  # ews search …
     return p
 
 

@@ -1,0 +1,456 @@
+"""Search over a case (issue 15 §1): messages, file names and accounts, by the database's index.
+
+A query matches where its text appears: a substring, case-insensitive and accent-insensitive
+(both sides folded by :func:`fold`: NFKD, combining marks dropped, casefolded), no stemming,
+phrases and prefixes included; or a regular expression on request. The index is
+``search_doc`` (one row per field, its text folded) with the database's own index over it:
+SQLite FTS5 with the ``trigram`` tokenizer (an external-content table, ``search_fts``), or a
+PostgreSQL ``pg_trgm`` GIN index. It is derived from the records, never evidence: built on
+the first search and brought up to date at the start of every search from the extractions
+and items recorded since (their ledger sequence), so ingest pays nothing for it.
+
+A query shorter than three characters has no trigram to look up: it is a ``LIKE`` over the
+folded column (a scan, on both databases). A regular expression is also a scan: SQLite calls
+Python's ``re`` for each row, PostgreSQL uses its own ``~*`` (its own syntax).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from chain_of_custody import db
+from chain_of_custody.case import T_ITEM, Case
+from chain_of_custody.errors import EvidenceError
+from chain_of_custody.keys import Signer
+from chain_of_custody.ledger import NewEntry
+from chain_of_custody.models import (
+    AccountRecord,
+    Extraction,
+    MessageRecord,
+    SearchDoc,
+    SearchState,
+)
+
+T_DOC = SearchDoc.__table__  # type: ignore[attr-defined]
+T_STATE = SearchState.__table__  # type: ignore[attr-defined]
+T_MESSAGE = MessageRecord.__table__  # type: ignore[attr-defined]
+T_ACCOUNT = AccountRecord.__table__  # type: ignore[attr-defined]
+T_EXTRACTION = Extraction.__table__  # type: ignore[attr-defined]
+
+KINDS = ("message", "item", "account")
+SCOPES = ("messages", "items", "accounts", "all")
+#: Account fields searched, in the order hits are given.
+ACCOUNT_FIELDS = ("display_name", "handle", "phone_e164", "phone_raw", "email", "platform_id")
+SNIPPET_CONTEXT = 40
+_BATCH = 5000
+
+
+class SearchError(EvidenceError):
+    """A query that cannot run (an empty query, a regular expression that does not compile)."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str  # message | item | account
+    id: Any  # the message id (int), the item id or the account id
+    field: str
+    snippet: str
+    locator: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "field": self.field,
+            "snippet": self.snippet,
+            "locator": self.locator,
+        }
+
+
+def fold(text: str) -> str:
+    """Text as the index holds it: NFKD, combining marks removed, casefolded."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _folded_with_map(text: str) -> tuple[str, list[int]]:
+    """The folded text and, for each of its characters, the index in ``text`` it came from."""
+    out: list[str] = []
+    where: list[int] = []
+    for i, c in enumerate(text):
+        f = fold(c)
+        out.append(f)
+        where.extend([i] * len(f))
+    return "".join(out), where
+
+
+# --- keeping the index in step ------------------------------------------------------------
+
+
+def _dialect(conn: sa.Connection) -> str:
+    return conn.dialect.name
+
+
+def _ensure_structures(conn: sa.Connection) -> None:
+    if _dialect(conn) == "sqlite":
+        conn.exec_driver_sql(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("
+            "folded, content='search_doc', content_rowid='id', tokenize='trigram')"
+        )
+    else:
+        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        conn.exec_driver_sql(
+            "CREATE INDEX IF NOT EXISTS ix_search_doc_trgm ON search_doc "
+            "USING gin (folded gin_trgm_ops)"
+        )
+
+
+def _state(conn: sa.Connection, case_id: str) -> dict[str, int]:
+    return {
+        r.kind: int(r.last_seq)
+        for r in conn.execute(
+            sa.select(T_STATE.c.kind, T_STATE.c.last_seq).where(T_STATE.c.case_id == case_id)
+        )
+    }
+
+
+def _message_docs(r: Any) -> Iterator[tuple[str, int, str, str]]:
+    if r.text:
+        yield str(r.id), int(r.id), "text", fold(r.text)
+    if r.platform == "email" and r.thread_title:
+        yield str(r.id), int(r.id), "subject", fold(r.thread_title)
+
+
+def _account_docs(r: Any) -> Iterator[tuple[str, int, str, str]]:
+    for name in ACCOUNT_FIELDS:
+        value = getattr(r, name)
+        if value:
+            yield r.account_key, int(r.id), name, fold(value)
+
+
+def _insert(
+    conn: sa.Connection, case_id: str, kind: str, docs: Iterable[tuple[str, int | None, str, str]]
+) -> int:
+    rows = [
+        {"case_id": case_id, "kind": kind, "ref": ref, "row_id": row_id, "field": f, "folded": t}
+        for ref, row_id, f, t in docs
+    ]
+    if rows:
+        conn.execute(sa.insert(T_DOC), rows)
+    return len(rows)
+
+
+def update_index(case: Case) -> int:
+    """Bring the index up to date with the records; returns how many fields were added.
+
+    Runs in one write transaction: the index and its state move together or not at all.
+    Extractions and items are committed in ledger order (the case's append lock), so every
+    one recorded after ``last_seq`` is read exactly once.
+    """
+    added = 0
+    with db.write_transaction(case.engine, case.case_id) as conn:
+        _ensure_structures(conn)
+        state = _state(conn, case.case_id)
+        top_item = conn.execute(
+            sa.select(sa.func.max(T_ITEM.c.ledger_seq)).where(T_ITEM.c.case_id == case.case_id)
+        ).scalar()
+        top_x = conn.execute(
+            sa.select(sa.func.max(T_EXTRACTION.c.ledger_seq)).where(
+                T_EXTRACTION.c.case_id == case.case_id
+            )
+        ).scalar()
+        first_id = conn.execute(sa.select(sa.func.max(T_DOC.c.id))).scalar() or 0
+        tops = {"item": top_item, "message": top_x, "account": top_x}
+        for kind in KINDS:
+            top = tops[kind]
+            last = state.get(kind, -1)
+            if top is None or int(top) <= last:
+                continue
+            added += _index_kind(conn, case.case_id, kind, last, int(top))
+            values = {"case_id": case.case_id, "kind": kind, "last_seq": int(top)}
+            if kind in state:
+                conn.execute(
+                    sa.update(T_STATE)
+                    .where(T_STATE.c.case_id == case.case_id, T_STATE.c.kind == kind)
+                    .values(last_seq=int(top))
+                )
+            else:
+                conn.execute(sa.insert(T_STATE), values)
+        if added and _dialect(conn) == "sqlite":
+            conn.exec_driver_sql(
+                "INSERT INTO search_fts(rowid, folded) SELECT id, folded FROM search_doc "
+                "WHERE id > ?",
+                (int(first_id),),
+            )
+    return added
+
+
+def _index_kind(conn: sa.Connection, case_id: str, kind: str, last: int, top: int) -> int:
+    added = 0
+    if kind == "item":
+        rows = conn.execute(
+            sa.select(T_ITEM.c.id, T_ITEM.c.name).where(
+                T_ITEM.c.case_id == case_id,
+                T_ITEM.c.ledger_seq > last,
+                T_ITEM.c.ledger_seq <= top,
+            )
+        ).all()
+        return _insert(conn, case_id, "item", ((r.id, None, "name", fold(r.name)) for r in rows))
+    table = T_MESSAGE if kind == "message" else T_ACCOUNT
+    columns = (
+        [T_MESSAGE.c.id, T_MESSAGE.c.text, T_MESSAGE.c.thread_title, T_MESSAGE.c.platform]
+        if kind == "message"
+        else [T_ACCOUNT.c.id, T_ACCOUNT.c.account_key, *(T_ACCOUNT.c[f] for f in ACCOUNT_FIELDS)]
+    )
+    extractions = [
+        r.id
+        for r in conn.execute(
+            sa.select(T_EXTRACTION.c.id)
+            .where(
+                T_EXTRACTION.c.case_id == case_id,
+                T_EXTRACTION.c.ledger_seq > last,
+                T_EXTRACTION.c.ledger_seq <= top,
+            )
+            .order_by(T_EXTRACTION.c.ledger_seq)
+        )
+    ]
+    docs = _message_docs if kind == "message" else _account_docs
+    for start in range(0, len(extractions), 500):
+        chunk = extractions[start : start + 500]
+        after = -1
+        while True:
+            rows = conn.execute(
+                sa.select(*columns)
+                .where(table.c.extraction_id.in_(chunk), table.c.id > after)
+                .order_by(table.c.id)
+                .limit(_BATCH)
+            ).all()
+            if not rows:
+                break
+            added += _insert(conn, case_id, kind, (d for r in rows for d in docs(r)))
+            after = int(rows[-1].id)
+    return added
+
+
+# --- searching ----------------------------------------------------------------------------
+
+
+def _kinds(scope: str) -> tuple[str, ...]:
+    if scope not in SCOPES:
+        raise SearchError(f"search: --in must be one of {', '.join(SCOPES)}, not {scope!r}")
+    return KINDS if scope == "all" else (scope[:-1],)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _matching_ids(
+    conn: sa.Connection, case_id: str, query: str, kinds: Sequence[str], regex: bool
+) -> list[tuple[int, str, str, int | None, str]]:
+    """(doc id, kind, ref, row_id, field) of the index rows that match, in index order."""
+    cols = "d.id, d.kind, d.ref, d.row_id, d.field"
+    kind_list = ", ".join(f"'{k}'" for k in kinds)  # fixed names from KINDS
+    where = f"d.case_id = :case AND d.kind IN ({kind_list})"
+    params: dict[str, Any] = {"case": case_id}
+    sqlite = _dialect(conn) == "sqlite"
+    if regex:
+        pattern = _strip_marks(query)
+        try:
+            compiled = re.compile(pattern, re.IGNORECASE)
+        except re.error as exc:
+            raise SearchError(f"search: the regular expression does not compile: {exc}") from exc
+        params["p"] = pattern
+        if sqlite:
+            raw = conn.connection.driver_connection
+            raw.create_function(  # type: ignore[union-attr]
+                "ews_regexp",
+                2,
+                lambda p, t: compiled.search(t) is not None if t is not None else False,
+                deterministic=True,
+            )
+            sql = f"SELECT {cols} FROM search_doc d WHERE {where} AND ews_regexp(:p, d.folded)"
+        else:
+            sql = f"SELECT {cols} FROM search_doc d WHERE {where} AND d.folded ~* :p"
+    else:
+        folded = fold(query)
+        params["like"] = f"%{_escape_like(folded)}%"
+        if sqlite and len(folded) >= 3:
+            params["q"] = '"' + folded.replace('"', '""') + '"'
+            params["raw"] = folded
+            sql = (
+                f"SELECT {cols} FROM search_fts f JOIN search_doc d ON d.id = f.rowid "
+                f"WHERE search_fts MATCH :q AND {where} AND instr(d.folded, :raw) > 0"
+            )
+        else:
+            # PostgreSQL: the GIN trigram index serves LIKE; under three characters a scan.
+            sql = (
+                f"SELECT {cols} FROM search_doc d WHERE {where} AND d.folded LIKE :like ESCAPE '\\'"
+            )
+    rows = conn.execute(sa.text(sql + " ORDER BY d.id"), params).all()
+    return [(int(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
+
+
+def _snippet(text: str, query: str, regex: bool) -> str:
+    """Up to SNIPPET_CONTEXT characters either side of the first match, on one line."""
+    folded, where = _folded_with_map(text)
+    start = end = -1
+    if regex:
+        m = re.search(_strip_marks(query), folded, re.IGNORECASE)
+        if m is not None and m.end() > m.start():
+            start, end = where[m.start()], where[m.end() - 1] + 1
+    else:
+        q = fold(query)
+        at = folded.find(q)
+        if at >= 0 and q:
+            start, end = where[at], where[at + len(q) - 1] + 1
+    if start < 0:
+        start = end = 0
+    lo = max(0, start - SNIPPET_CONTEXT)
+    hi = min(len(text), end + SNIPPET_CONTEXT)
+    piece = " ".join(text[lo:hi].split())
+    return ("…" if lo > 0 else "") + piece + ("…" if hi < len(text) else "")
+
+
+def _locator(r: Any) -> dict[str, Any]:
+    loc: dict[str, Any] = {"item_sha256": r.loc_sha256, "path": r.loc_path}
+    for name in ("line", "offset", "pointer"):
+        value = getattr(r, f"loc_{name}")
+        if value is not None:
+            loc[name] = value
+    return loc
+
+
+def search(
+    case: Case,
+    query: str,
+    *,
+    regex: bool = False,
+    scope: str = "all",
+    limit: int | None = None,
+    update: bool = True,
+) -> list[Hit]:
+    """Hits for ``query`` in index order (messages, items and accounts as recorded).
+
+    One hit per message field, item name and account field (an account seen in several
+    sources gives one hit per field). ``update=False`` skips bringing the index up to date
+    (for a benchmark that measures the query alone).
+    """
+    if not query.strip():
+        raise SearchError("search: the query is empty")
+    kinds = _kinds(scope)
+    if update:
+        update_index(case)
+    with db.read_connection(case.engine) as conn:
+        found = _matching_ids(conn, case.case_id, query, kinds, regex)
+        seen: set[tuple[str, str, str]] = set()
+        picked: list[tuple[str, str, int | None, str]] = []
+        for _doc, kind, ref, row_id, field in found:
+            key = (kind, ref, field)
+            if key in seen:
+                continue
+            seen.add(key)
+            picked.append((kind, ref, row_id, field))
+            if limit is not None and len(picked) >= limit:
+                break
+        return _hits(conn, picked, query, regex)
+
+
+def _hits(
+    conn: sa.Connection, picked: list[tuple[str, str, int | None, str]], query: str, regex: bool
+) -> list[Hit]:
+    messages = _rows(conn, T_MESSAGE, [p[2] for p in picked if p[0] == "message"])
+    accounts = _rows(conn, T_ACCOUNT, [p[2] for p in picked if p[0] == "account"])
+    item_ids = [p[1] for p in picked if p[0] == "item"]
+    items: dict[Any, Any] = {}
+    for start in range(0, len(item_ids), 500):
+        for r in conn.execute(
+            sa.select(T_ITEM.c.id, T_ITEM.c.name, T_ITEM.c.sha256, T_ITEM.c.path).where(
+                T_ITEM.c.id.in_(item_ids[start : start + 500])
+            )
+        ):
+            items[r.id] = r
+    hits: list[Hit] = []
+    for kind, ref, row_id, field in picked:
+        if kind == "item":
+            it = items[ref]
+            loc = {"item_sha256": it.sha256, "path": it.path}
+            hits.append(Hit("item", ref, field, _snippet(it.name, query, regex), loc))
+            continue
+        r = (messages if kind == "message" else accounts)[row_id]
+        if kind == "message":
+            text = r.thread_title if field == "subject" else r.text
+            hits.append(Hit("message", int(r.id), field, _snippet(text, query, regex), _locator(r)))
+        else:
+            text = getattr(r, field)
+            hits.append(Hit("account", ref, field, _snippet(text, query, regex), _locator(r)))
+    return hits
+
+
+def _rows(conn: sa.Connection, table: Any, ids: Sequence[int | None]) -> dict[Any, Any]:
+    wanted = [i for i in ids if i is not None]
+    out: dict[Any, Any] = {}
+    for start in range(0, len(wanted), 500):
+        for r in conn.execute(sa.select(table).where(table.c.id.in_(wanted[start : start + 500]))):
+            out[r.id] = r
+    return out
+
+
+# --- saved searches: the digital strategy's keywords ---------------------------------------
+
+
+@dataclass(frozen=True)
+class SavedRun:
+    query: str
+    hits: list[Hit]
+    ledger_seq: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "hit_count": len(self.hits),
+            "ledger_seq": self.ledger_seq,
+            "hits": [h.as_json() for h in self.hits],
+        }
+
+
+def run_saved(case: Case, signer: Signer) -> list[SavedRun]:
+    """Run every keyword of the case details' digital strategy over the whole case.
+
+    Each run is a ``search.run`` ledger entry with the query, how it was run and the hit
+    count, so the MG6 can say which lines of enquiry were searched and what they found.
+    """
+    from exports.details import current_details
+
+    keywords = current_details(case).digital_strategy.keywords
+    if not keywords:
+        raise SearchError(
+            "search --saved: the case details record no digital strategy keywords "
+            "([digital_strategy] keywords; see docs/case-details.example.toml)"
+        )
+    runs: list[SavedRun] = []
+    for word in keywords:
+        hits = search(case, word, scope="all")
+        data = {
+            "query": word,
+            "match": "substring",  # folded, case- and accent-insensitive
+            "in": "all",
+            "saved": "digital_strategy.keywords",
+            "hits": len(hits),
+        }
+        made = case.record(signer, [NewEntry("search.run", case.case_id, data)])
+        runs.append(SavedRun(word, hits, made[0].seq))
+    return runs
