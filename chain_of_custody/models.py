@@ -468,7 +468,6 @@ class SearchDoc(SQLModel, table=True):
     """
 
     __tablename__ = "search_doc"
-    __table_args__ = (Index("ix_search_doc_ref", "case_id", "kind", "ref"),)
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="case_info.id", max_length=36)

@@ -86,8 +86,11 @@ def _strip_marks(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _folded_with_map(text: str) -> tuple[str, list[int]]:
-    """The folded text and, for each of its characters, the index in ``text`` it came from."""
+def _folded_with_map(text: str) -> tuple[str, list[int] | None]:
+    """The folded text and, for each of its characters, the index in ``text`` it came from
+    (None when they are the same: ASCII folds character for character)."""
+    if text.isascii():
+        return text.lower(), None
     out: list[str] = []
     where: list[int] = []
     for i, c in enumerate(text):
@@ -259,7 +262,12 @@ def _escape_like(text: str) -> str:
 
 
 def _matching_ids(
-    conn: sa.Connection, case_id: str, query: str, kinds: Sequence[str], regex: bool
+    conn: sa.Connection,
+    case_id: str,
+    query: str,
+    kinds: Sequence[str],
+    regex: bool,
+    limit: int | None = None,
 ) -> list[tuple[int, str, str, int | None, str]]:
     """(doc id, kind, ref, row_id, field) of the index rows that match, in index order."""
     cols = "d.id, d.kind, d.ref, d.row_id, d.field"
@@ -300,23 +308,29 @@ def _matching_ids(
             sql = (
                 f"SELECT {cols} FROM search_doc d WHERE {where} AND d.folded LIKE :like ESCAPE '\\'"
             )
-    rows = conn.execute(sa.text(sql + " ORDER BY d.id"), params).all()
+    # FTS5 gives its rowids (= d.id) in order: ordering by them sorts nothing, so a LIMIT
+    # stops early.
+    sql += " ORDER BY f.rowid" if "search_fts" in sql else " ORDER BY d.id"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    rows = conn.execute(sa.text(sql), params).all()
     return [(int(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
 
 
 def _snippet(text: str, query: str, regex: bool) -> str:
     """Up to SNIPPET_CONTEXT characters either side of the first match, on one line."""
     folded, where = _folded_with_map(text)
-    start = end = -1
+    at, length = -1, 0
     if regex:
         m = re.search(_strip_marks(query), folded, re.IGNORECASE)
         if m is not None and m.end() > m.start():
-            start, end = where[m.start()], where[m.end() - 1] + 1
+            at, length = m.start(), m.end() - m.start()
     else:
         q = fold(query)
-        at = folded.find(q)
-        if at >= 0 and q:
-            start, end = where[at], where[at + len(q) - 1] + 1
+        at, length = folded.find(q), len(q)
+    start = end = -1
+    if at >= 0 and length:
+        start, end = (at, at + length) if where is None else (where[at], where[at + length - 1] + 1)
     if start < 0:
         start = end = 0
     lo = max(0, start - SNIPPET_CONTEXT)
@@ -355,18 +369,24 @@ def search(
     if update:
         update_index(case)
     with db.read_connection(case.engine) as conn:
-        found = _matching_ids(conn, case.case_id, query, kinds, regex)
-        seen: set[tuple[str, str, str]] = set()
-        picked: list[tuple[str, str, int | None, str]] = []
-        for _doc, kind, ref, row_id, field in found:
-            key = (kind, ref, field)
-            if key in seen:
-                continue
-            seen.add(key)
-            picked.append((kind, ref, row_id, field))
-            if limit is not None and len(picked) >= limit:
-                break
-        return _hits(conn, picked, query, regex)
+        # With a limit, ask the database for that many rows (more if accounts seen in
+        # several sources repeat a field), so a common word does not fetch every match.
+        fetch = None if limit is None else max(limit, 1)
+        while True:
+            found = _matching_ids(conn, case.case_id, query, kinds, regex, fetch)
+            seen: set[tuple[str, str, str]] = set()
+            picked: list[tuple[str, str, int | None, str]] = []
+            for _doc, kind, ref, row_id, field in found:
+                key = (kind, ref, field)
+                if key in seen:
+                    continue
+                seen.add(key)
+                picked.append((kind, ref, row_id, field))
+                if limit is not None and len(picked) >= limit:
+                    break
+            if fetch is None or len(picked) >= (limit or 0) or len(found) < fetch:
+                return _hits(conn, picked, query, regex)
+            fetch *= 4
 
 
 def _hits(
@@ -400,11 +420,17 @@ def _hits(
     return hits
 
 
+_LOC = ("loc_sha256", "loc_path", "loc_line", "loc_offset", "loc_pointer")
+
+
 def _rows(conn: sa.Connection, table: Any, ids: Sequence[int | None]) -> dict[Any, Any]:
     wanted = [i for i in ids if i is not None]
+    names = ("text", "thread_title") if table is T_MESSAGE else ACCOUNT_FIELDS
+    columns = [table.c.id, *(table.c[n] for n in (*names, *_LOC))]
     out: dict[Any, Any] = {}
     for start in range(0, len(wanted), 500):
-        for r in conn.execute(sa.select(table).where(table.c.id.in_(wanted[start : start + 500]))):
+        chunk = wanted[start : start + 500]
+        for r in conn.execute(sa.select(*columns).where(table.c.id.in_(chunk))):
             out[r.id] = r
     return out
 

@@ -173,3 +173,15 @@ def test_saved_searches_are_ledger_entries(
 def test_saved_without_keywords_says_so(alpha_copy: Case, signer: Signer) -> None:
     with pytest.raises(search.SearchError, match="no digital strategy keywords"):
         search.run_saved(alpha_copy, signer)
+
+
+def test_limit_gives_the_first_hits(alpha_copy: Case) -> None:
+    every = search.search(alpha_copy, "hannah")
+    assert len(every) > 5
+    assert search.search(alpha_copy, "hannah", limit=5) == every[:5]
+    short = search.search(alpha_copy, "an")  # under three characters: LIKE, not the index
+    assert search.search(alpha_copy, "an", limit=7) == short[:7]
+    # Accounts seen in several sources repeat a field: one hit each, the limit still met.
+    accounts = search.search(alpha_copy, "+44", scope="accounts")
+    assert len({(h.id, h.field) for h in accounts}) == len(accounts) > 3
+    assert search.search(alpha_copy, "+44", scope="accounts", limit=3) == accounts[:3]

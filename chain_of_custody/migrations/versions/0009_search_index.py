@@ -2,7 +2,9 @@
 
 ``search_doc`` holds one row per searchable field, its text folded (NFKD without
 combining marks, casefolded); ``search_state`` how far the index has read each kind of
-record, by ledger sequence. Both are derived from the records and rebuilt from them.
+record, by ledger sequence. Both are derived from the records and rebuilt from them. No b-tree
+index on ``search_doc``: a search reads it through the text index or in id order, and a
+``case_id`` index would make SQLite sort every match before a LIMIT.
 The database's own index over ``folded`` (SQLite FTS5 with the trigram tokenizer, or
 PostgreSQL pg_trgm GIN) is created by workstation/search.py on first use: Alembic's model
 comparison cannot describe a virtual table or an operator-class index.
@@ -35,8 +37,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['case_id'], ['case_info.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
-    with op.batch_alter_table('search_doc', schema=None) as batch_op:
-        batch_op.create_index('ix_search_doc_ref', ['case_id', 'kind', 'ref'], unique=False)
     op.create_table('search_state',
     sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
@@ -50,6 +50,4 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == 'sqlite':
         op.execute('DROP TABLE IF EXISTS search_fts')
     op.drop_table('search_state')
-    with op.batch_alter_table('search_doc', schema=None) as batch_op:
-        batch_op.drop_index('ix_search_doc_ref')
     op.drop_table('search_doc')
