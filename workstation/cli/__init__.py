@@ -28,7 +28,7 @@ __all__ = ["UsageError", "main"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    from workstation.cli import aliases, bundle, case, device, search, trust
+    from workstation.cli import aliases, bundle, case, device, review, search, trust
 
     p = argparse.ArgumentParser(
         prog="ews",
@@ -59,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     trust.register(sub, case_cmd)  # ews keys …, ews examiners …
     device.register(sub, case_cmd)  # ews device …, ews acquire …
     search.register(sub, case_cmd)  # ews search …
+    review.register(sub, case_cmd)  # ews tag …, ews untag …, ews tags
     return p
 
 
