@@ -185,3 +185,22 @@ def test_limit_gives_the_first_hits(alpha_copy: Case) -> None:
     accounts = search.search(alpha_copy, "+44", scope="accounts")
     assert len({(h.id, h.field) for h in accounts}) == len(accounts) > 3
     assert search.search(alpha_copy, "+44", scope="accounts", limit=3) == accounts[:3]
+
+
+def test_the_database_index_holds_every_field(case: Case, signer: Signer, tmp_path: Path) -> None:
+    ingest_paths(case, signer, [_chat(tmp_path / "c.txt", ["one gym", "two", "Café"])])
+    search.search(case, "gym")
+    with case.engine.connect() as conn:
+        docs = conn.execute(sa.text("SELECT count(*) FROM search_doc")).scalar()
+        assert docs == 5  # three messages, the file's name and the account "Dan"
+        if conn.dialect.name == "sqlite":
+            assert conn.exec_driver_sql("SELECT count(*) FROM search_fts").scalar() == docs
+            plan = conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT rowid FROM search_fts WHERE search_fts MATCH 'gym'"
+            ).all()
+            assert "VIRTUAL TABLE INDEX" in str(plan)
+        else:
+            index = conn.execute(
+                sa.text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_search_doc_trgm'")
+            ).scalar()
+            assert index is not None and "gin_trgm_ops" in index
