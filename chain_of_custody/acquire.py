@@ -17,7 +17,7 @@ import magic
 
 from chain_of_custody.canonical import format_time
 from chain_of_custody.errors import AcquisitionError, SourceChangedError
-from chain_of_custody.store import CHUNK, StagedBlob
+from chain_of_custody.store import CHUNK, BlobStore, ProgressFn, StagedBlob
 
 _O_NOATIME = getattr(os, "O_NOATIME", 0)
 _MAGIC = threading.local()  # a libmagic handle is not shared between threads
@@ -160,6 +160,37 @@ class SourceFile:
             self._check_unchanged(total)
         finally:
             self.close()
+
+    def stage_into(
+        self, store: BlobStore, progress: ProgressFn | None = None, durable: bool = True
+    ) -> StagedBlob:
+        """Stage the file into the store: copied by the kernel and hashed as stored when it
+        is larger than one chunk (``BlobStore.stage_copy``), else read and written.
+
+        Raises:
+            SourceChangedError: the file changed or vanished while copied (nothing staged).
+            AcquisitionError: a read error.
+        """
+        if self.stat.st_size <= CHUNK:
+            return store.stage(self.chunks(), progress=progress, durable=durable)
+        try:
+            staged = store.stage_copy(self._fd, self.stat.st_size, progress, durable)
+        except OSError as exc:
+            self.close()
+            raise AcquisitionError(f"{self.path}: cannot copy: {exc.strerror}") from exc
+        except BaseException:
+            self.close()
+            raise
+        if staged is None:  # no kernel copy here: read, hash and write as always
+            return store.stage(self.chunks(), progress=progress, durable=durable)
+        try:
+            self._check_unchanged(staged.size)
+        except BaseException:
+            store.discard(staged)
+            raise
+        finally:
+            self.close()
+        return staged
 
     def _check_unchanged(self, total: int) -> None:
         after = os.fstat(self._fd)

@@ -218,6 +218,65 @@ class BlobStore:
             raise
         return StagedBlob(sha256=hexdigest, size=size, head=head, path=named, _fd=fd)
 
+    def stage_copy(
+        self, src_fd: int, size: int, progress: ProgressFn | None = None, durable: bool = True
+    ) -> StagedBlob | None:
+        """Copy ``size`` bytes of an open regular file into ``pending/`` in the kernel
+        (copy_file_range) and hash the copy as it lands; None where the kernel cannot copy
+        (nothing written then: the caller reads and ``stage``s instead).
+
+        The hash is of the stored bytes themselves, read back from the page cache while the
+        next piece is copied, so a 1 GiB file costs about what hashing it costs: the bytes
+        never pass through Python on their way to the store, and write-back of each piece
+        is started at once (sync_file_range) so the final fsync is short. The caller checks
+        that the source did not change meanwhile (``SourceFile``).
+        """
+        fd, part = self._scratch_file()
+        hasher = _CopyHasher(fd, progress)
+        copied = 0
+        try:
+            try:
+                while copied < size:
+                    try:
+                        n = os.copy_file_range(
+                            src_fd, fd, min(_COPY_PIECE, size - copied), copied, copied
+                        )
+                    except OSError as exc:
+                        if copied == 0 and exc.errno in _NO_KERNEL_COPY:
+                            raise _NoKernelCopy from exc
+                        raise
+                    if n == 0:
+                        break  # the source shrank: the caller's change check reports it
+                    _start_writeback(fd, copied, n)
+                    hasher.put(copied, n)
+                    copied += n
+            finally:
+                hasher.close()
+            if durable:
+                os.fsync(fd)
+            return self._named(fd, part, hasher.digest.hexdigest(), copied, hasher.head)
+        except _NoKernelCopy:
+            if part is not None:
+                part.unlink(missing_ok=True)
+            os.close(fd)
+            return None
+        except BaseException:
+            if part is not None:
+                part.unlink(missing_ok=True)
+            os.close(fd)
+            raise
+
+    def _named(
+        self, fd: int, part: Path | None, hexdigest: str, size: int, head: bytes
+    ) -> StagedBlob:
+        """Give a staged scratch file its pending name (its hash and a unique suffix)."""
+        named = self.pending / f"{hexdigest}.{self._scratch_prefix}{next(self._scratch_numbers)}"
+        if part is None:
+            _link_open_file(fd, named)  # the unnamed file's first name, already locked
+        else:
+            os.rename(part, named)
+        return StagedBlob(sha256=hexdigest, size=size, head=head, path=named, _fd=fd)
+
     def _scratch_file(self) -> tuple[int, Path | None]:
         """A locked scratch file in ``pending/``: unnamed (O_TMPFILE) where the system allows.
 
@@ -227,7 +286,8 @@ class BlobStore:
         """
         if _O_TMPFILE:
             try:
-                fd = os.open(self.pending, os.O_WRONLY | _O_TMPFILE | os.O_CLOEXEC, 0o600)
+                # Read-write: stage_copy hashes the copy back from it.
+                fd = os.open(self.pending, os.O_RDWR | _O_TMPFILE | os.O_CLOEXEC, 0o600)
             except OSError as exc:
                 if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
                     raise
@@ -235,7 +295,7 @@ class BlobStore:
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 return fd, None
         part = self.pending / f"{self._scratch_prefix}{next(self._scratch_numbers)}.part"
-        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        fd = os.open(part, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX)
         return fd, part
 
@@ -359,6 +419,74 @@ class BlobStore:
 
 _LIBC = ctypes.CDLL(None, use_errno=True)
 _SYNCFS = getattr(_LIBC, "syncfs", None)
+_SYNC_FILE_RANGE = getattr(_LIBC, "sync_file_range", None)
+if _SYNC_FILE_RANGE is not None:
+    _SYNC_FILE_RANGE.argtypes = [ctypes.c_int, ctypes.c_longlong, ctypes.c_longlong, ctypes.c_uint]
+_SYNC_FILE_RANGE_WRITE = 2
+_COPY_PIECE = 32 << 20  # copied by the kernel while the piece before is hashed
+_HASH_READ = 8 << 20
+#: copy_file_range refused before anything was copied: read and write instead.
+_NO_KERNEL_COPY = frozenset(
+    {errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EBADF, errno.EPERM}
+)
+
+
+class _NoKernelCopy(Exception):
+    """copy_file_range is not possible here (another file system, an old kernel)."""
+
+
+def _start_writeback(fd: int, offset: int, length: int) -> None:
+    """Start writing a range to disk without waiting (so the final fsync has little left)."""
+    if _SYNC_FILE_RANGE is not None:
+        _SYNC_FILE_RANGE(fd, offset, length, _SYNC_FILE_RANGE_WRITE)  # advisory: errors ignored
+
+
+class _CopyHasher:
+    """Hashes ranges of the staged copy on a second thread, in order, as they are copied."""
+
+    def __init__(self, fd: int, progress: ProgressFn | None) -> None:
+        self._fd = fd
+        self._progress = progress
+        self.digest = hashlib.sha256()
+        self.head = b""
+        self._queue: Queue[tuple[int, int] | None] = Queue(maxsize=4)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="blob-hasher", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            if self._error is not None:
+                continue
+            offset, length = job
+            try:
+                while length > 0:
+                    data = os.pread(self._fd, min(length, _HASH_READ), offset)
+                    if not data:
+                        raise StoreError(f"staged copy ends at byte {offset}")
+                    self.digest.update(data)
+                    if len(self.head) < HEAD_BYTES:
+                        self.head += data[: HEAD_BYTES - len(self.head)]
+                    offset += len(data)
+                    length -= len(data)
+                    if self._progress is not None:
+                        self._progress(len(data))
+            except BaseException as exc:  # reported to the copying thread in close()
+                self._error = exc
+
+    def put(self, offset: int, length: int) -> None:
+        if self._error is not None:
+            raise StoreError(f"cannot hash the staged copy: {self._error}")
+        self._queue.put((offset, length))
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise StoreError(f"cannot hash the staged copy: {self._error}")
 
 
 _AT_FDCWD = -100

@@ -458,7 +458,7 @@ class Ingest:
         src = SourceFile(source.path)
         times = src.times
         # Not fsynced one by one: flush() syncs the file system once before the commit.
-        staged = self.case.store.stage(src.chunks(), progress=self._bytes_read, durable=False)
+        staged = src.stage_into(self.case.store, progress=self._bytes_read, durable=False)
         return Acquisition(
             staged=staged,
             mime=mime_of(staged.head),

@@ -38,6 +38,7 @@ import pytest
 import sqlalchemy as sa
 
 import chain_of_custody.acquire as acquire_mod
+import chain_of_custody.store as store_mod
 from chain_of_custody import db
 from chain_of_custody.case import T_ITEM, Case
 from chain_of_custody.errors import AcquisitionError
@@ -311,7 +312,17 @@ def _arm_victim(monkeypatch: pytest.MonkeyPatch, victim: Path, how: str) -> Call
                 sabotage()
         return data
 
+    def copy_file_range(src: int, dst: int, count: int, offset_src: int, offset_dst: int) -> int:
+        # A file larger than one chunk is copied by the kernel (BlobStore.stage_copy).
+        n = os.copy_file_range(src, dst, count, offset_src, offset_dst)
+        st = os.fstat(src)
+        if not state["done"] and n and (st.st_dev, st.st_ino) == ident:
+            state["done"] = True
+            sabotage()
+        return n
+
     patch_module_os(monkeypatch, acquire_mod, read=read)
+    patch_module_os(monkeypatch, store_mod, copy_file_range=copy_file_range)
     return lambda: state["done"]
 
 
@@ -628,6 +639,29 @@ elif point.startswith("source-chunk:"):  # only chunks of the file of that name 
             yield chunk
 
     SourceFile.chunks = chunks
+    # A file larger than one chunk is copied by the kernel in pieces (BlobStore.stage_copy):
+    # each MiB of a piece of that file counts as one chunk.
+    import threading
+    from chain_of_custody import store
+    original_stage_into = SourceFile.stage_into
+    copying = threading.local()  # files are staged on several threads at once
+    original_writeback = store._start_writeback
+
+    def stage_into(self, *args, **kwargs):
+        copying.name = self.path.name
+        try:
+            return original_stage_into(self, *args, **kwargs)
+        finally:
+            copying.name = None
+
+    def start_writeback(fd, offset, length):
+        original_writeback(fd, offset, length)
+        if getattr(copying, "name", None) == name:
+            for _ in range(max(1, length >> 20)):
+                hit()
+
+    SourceFile.stage_into = stage_into
+    store._start_writeback = start_writeback
 else:
     raise SystemExit(f"unknown kill point {point}")
 
