@@ -7,6 +7,7 @@ time, plain and encrypted with a known password and low iteration counts).
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any, cast
@@ -254,3 +255,25 @@ def test_password_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert backup_password_source(None)("/b") is None
     with pytest.raises(AcquisitionError, match="cannot read the backup password file"):
         backup_password_source(str(tmp_path / "missing"))("/b")
+
+
+def test_cli_backup_password_file(
+    case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from workstation import cli
+
+    made = gen.make_backup(tmp_path / "enc", password=gen.PASSWORD)
+    wrong = tmp_path / "wrong.txt"
+    wrong.write_text("nope\n", encoding="utf-8")
+    right = tmp_path / "right.txt"
+    right.write_text(gen.PASSWORD + "\n", encoding="utf-8")
+    args = ["ingest", str(case.folder), str(made.folder), "--json", "--backup-password-file"]
+    capsys.readouterr()
+    assert cli.main([*args, str(wrong)]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "wrong backup password: it does not unlock the backup's keybag" in err[0]
+    assert cli.main([*args, str(right)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    # each of the 6 files encrypted and decrypted, Manifest.db both ways, the 3 plists
+    assert out["items"] == 2 * len(made.files) + 2 + 3

@@ -64,6 +64,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from extractors import registry
     from workstation.ingest import IngestOptions, check_given, check_options, ingest_paths
+    from workstation.ingest_backup import backup_password_source
 
     for flag in ("max_total_bytes", "max_ratio", "max_members", "max_depth"):
         if getattr(args, flag) < 0:  # refused before a key is unlocked or a file opened
@@ -86,6 +87,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         tz=args.tz,
         limits=limits,
         skip_extractors=frozenset(args.skip_extractor),
+        backup_password=backup_password_source(args.backup_password_file),
     )
     if args.whatsapp_key:
         os.environ["EWS_WHATSAPP_KEY"] = _whatsapp_key(args.whatsapp_key)
@@ -315,6 +317,12 @@ def register(sub: SubParsers, case_cmd: CaseCommand) -> None:
         metavar="FILE|HEX",
         help="key of encrypted WhatsApp backups (.crypt14/.crypt15): the 'key' file or the "
         "64-digit backup key; never recorded (also EWS_WHATSAPP_KEY)",
+    )
+    sp.add_argument(
+        "--backup-password-file",
+        metavar="FILE",
+        help="password of an encrypted iPhone backup (first line); else EWS_BACKUP_PASSWORD "
+        "or a prompt; never recorded",
     )
     sp.add_argument(
         "--skip-extractor",
