@@ -74,10 +74,21 @@ def open_backups(paths: Sequence[Path], password: PasswordFn | None) -> list[Ope
     """
     found: list[OpenedBackup] = []
     for given in paths:
-        root = Path(os.path.abspath(given))
-        if root.is_dir() and not root.is_symlink() and is_backup_folder(root):
+        for root in _backup_roots(Path(os.path.abspath(given))):
             found.append(OpenedBackup(IosBackup.open(root, password or _no_password)))
     return found
+
+
+def _backup_roots(folder: Path) -> list[Path]:
+    """The folder if it is a backup, else the backups directly inside it (MobileSync's
+    ``Backup/<UDID>/`` folders); links are not followed."""
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    if is_backup_folder(folder):
+        return [folder]
+    with os.scandir(folder) as entries:
+        children = sorted(Path(e.path) for e in entries if e.is_dir(follow_symlinks=False))
+    return [c for c in children if is_backup_folder(c)]
 
 
 def _no_password(_shown: str) -> str | None:

@@ -277,3 +277,15 @@ def test_cli_backup_password_file(
     out = json.loads(capsys.readouterr().out)
     # each of the 6 files encrypted and decrypted, Manifest.db both ways, the 3 plists
     assert out["items"] == 2 * len(made.files) + 2 + 3
+
+
+def test_backups_inside_a_mobilesync_folder(case: Case, signer: Signer, tmp_path: Path) -> None:
+    parent = tmp_path / "Backup"
+    one = gen.make_backup(parent / "00008110-000A1B2C3D4E5F60")
+    two = gen.make_backup(parent / "00008030-00112233445566AA", password=gen.PASSWORD, seed=2)
+    ingest_paths(case, signer, [parent], _options(gen.PASSWORD))
+    assert sorted(e.data["backup_path"] for e in _entries(case, "device.identified")) == [
+        str(two.folder),
+        str(one.folder),
+    ]
+    assert len(item_by_device_path(case, SMS)) == 3  # plain, encrypted, decrypted
