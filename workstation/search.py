@@ -73,12 +73,22 @@ class Hit:
         }
 
 
+_RUNS = re.compile(r"[\x00-\x7f]+|[^\x00-\x7f]+")
+
+
 def fold(text: str) -> str:
     """Text as the index holds it: NFKD, combining marks removed, casefolded."""
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    # Only the runs of non-ASCII characters are looked at one by one (casefold has no
+    # context, so folding run by run is folding the whole).
+    return "".join(
+        run.lower()
+        if run.isascii()
+        else "".join(c for c in run if not unicodedata.combining(c)).casefold()
+        for run in _RUNS.findall(decomposed)
+    )
 
 
 def _strip_marks(text: str) -> str:
@@ -86,18 +96,35 @@ def _strip_marks(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _folded_with_map(text: str) -> tuple[str, list[int] | None]:
-    """The folded text and, for each of its characters, the index in ``text`` it came from
-    (None when they are the same: ASCII folds character for character)."""
+def _original_span(text: str, at: int, length: int) -> tuple[int, int]:
+    """Where in ``text`` the characters ``at`` to ``at + length`` of ``fold(text)`` come from.
+
+    Folding is character by character (NFKD and casefold have no context; the combining
+    marks dropped are characters of their own), so runs of ASCII are stepped over whole and
+    only the other characters one by one, and the walk stops at the match's end.
+    """
     if text.isascii():
-        return text.lower(), None
-    out: list[str] = []
-    where: list[int] = []
-    for i, c in enumerate(text):
-        f = fold(c)
-        out.append(f)
-        where.extend([i] * len(f))
-    return "".join(out), where
+        return at, at + length
+    last = at + length - 1
+    start: int | None = None
+    done = 0  # folded characters before the current run or character
+    for m in _RUNS.finditer(text):
+        run, origin = m.group(), m.start()
+        if run.isascii():
+            if start is None and at < done + len(run):
+                start = origin + at - done
+            if last < done + len(run):
+                return start if start is not None else origin, origin + last - done + 1
+            done += len(run)
+            continue
+        for j, c in enumerate(run):
+            n = len(fold(c))
+            if start is None and at < done + n:
+                start = origin + j
+            if last < done + n:
+                return start if start is not None else origin + j, origin + j + 1
+            done += n
+    return (start if start is not None else 0), len(text)
 
 
 # --- keeping the index in step ------------------------------------------------------------
@@ -319,7 +346,7 @@ def _matching_ids(
 
 def _snippet(text: str, query: str, regex: bool) -> str:
     """Up to SNIPPET_CONTEXT characters either side of the first match, on one line."""
-    folded, where = _folded_with_map(text)
+    folded = fold(text)
     at, length = -1, 0
     if regex:
         m = re.search(_strip_marks(query), folded, re.IGNORECASE)
@@ -330,9 +357,11 @@ def _snippet(text: str, query: str, regex: bool) -> str:
         at, length = folded.find(q), len(q)
     start = end = -1
     if at >= 0 and length:
-        start, end = (at, at + length) if where is None else (where[at], where[at + length - 1] + 1)
+        start, end = _original_span(text, at, length)
     if start < 0:
         start = end = 0
+    while end < len(text) and unicodedata.combining(text[end]):
+        end += 1  # the accent written after the last letter belongs to the match
     lo = max(0, start - SNIPPET_CONTEXT)
     hi = min(len(text), end + SNIPPET_CONTEXT)
     piece = " ".join(text[lo:hi].split())

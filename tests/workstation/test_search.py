@@ -204,3 +204,20 @@ def test_the_database_index_holds_every_field(case: Case, signer: Signer, tmp_pa
                 sa.text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_search_doc_trgm'")
             ).scalar()
             assert index is not None and "gin_trgm_ops" in index
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "snippet"),
+    [
+        ("He said 👍 meet at the CAFÉ at 8", "cafe at", "He said 👍 meet at the CAFÉ at 8"),
+        ("Straße 12 🙈 ok", "STRASSE", "Straße 12 🙈 ok"),
+        (
+            "x" * 60 + " Cafe\u0301 " + "y" * 60,
+            "café",
+            "…" + "x" * 39 + " Cafe\u0301 " + "y" * 39 + "…",
+        ),
+    ],
+)
+def test_snippet_maps_the_folded_match_back(text: str, query: str, snippet: str) -> None:
+    assert search.fold(query) in search.fold(text)
+    assert search._snippet(text, query, regex=False) == snippet
