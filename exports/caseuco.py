@@ -203,7 +203,8 @@ def case_jsonld(ctx: BundleContext) -> bytes:
         people[ex.initials] = person
         people[ex.key_id] = person
     items = {it.id: it for ex in ctx.exhibits for it in ex.items}
-    items |= {u.item.id: u.item for u in ctx.unused}
+    # Unused material on the MG6D stays out: this document is disclosed, the MG6D is not.
+    items |= {u.item.id: u.item for u in ctx.unused if not u.sensitive}
     items |= {it.id: it for it in _ledger_items(ctx, set(items))}
     by_sha = {it.sha256: it for it in items.values()}
     objects = [tool, *sorted(set(people.values()))]

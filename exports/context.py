@@ -311,6 +311,10 @@ class UnusedView:
     description: str  # summary of contents (e.g. "WhatsApp export, 133 messages, 3 Mar–30 Apr")
     sensitive: bool = False  # candidate for MG6D
     sensitive_reason: str | None = None
+    #: The review tags on the item (issue 15 §3), in the order given; empty: not yet reviewed.
+    tags: tuple[str, ...] = ()
+    #: The reason given when the item (or its chat) was tagged not-relevant.
+    not_relevant_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -347,3 +351,8 @@ class BundleContext:
     devices: tuple[DeviceCustody, ...] = ()
     #: Records outside the scope their device's holder agreed to, by device id (MG6C).
     outside_scope: dict[str, int] = field(default_factory=dict)
+    #: The review (issue 15 §3): how many items carry each tag, and how many any tag (MG3).
+    review_counts: dict[str, int] = field(default_factory=dict)
+    reviewed_items: int = 0
+    #: Messages tagged one by one (their tags stay on the message, not its file).
+    tagged_messages: int = 0

@@ -23,7 +23,7 @@ from chain_of_custody.case import T_EXAMINER, T_ITEM, T_WARN, TOOL, Case
 from chain_of_custody.keys import Signer
 from chain_of_custody.ledger import SignedCheckpoint
 from chain_of_custody.models import AccountRecord, CallRecord, Extraction
-from exports import device_custody, ledger_extract, unused
+from exports import device_custody, ledger_extract, review_tags, unused
 from exports.context import (
     LAYOUT,
     AliasGroupView,
@@ -420,6 +420,14 @@ def gather(
                 {"c": case.case_id, "n": cp.size},
             )
         ]
+        # The review's tag entries (issue 15 §3), removals too, go into the extract so the
+        # MG6C's reasons rest on signed entries; but not those about material on the MG6D
+        # (a sensitive tag, or a target that resolves to a sensitive item): the extract is
+        # disclosed, and the MG6D's material stays under not_for_disclosure/.
+        tag_entries = [e for e in review_tags.tag_entries(conn, case.case_id) if e.seq < cp.size]
+        tags = review_tags.fold(tag_entries)
+        by_item = review_tags.item_tags(conn, case.case_id, tags)
+        seqs += review_tags.disclosable_seqs(conn, case.case_id, tag_entries, by_item)
         extract, proofs = ledger_extract.build_extract(conn, case.case_id, tree, cp, seqs)
         exhibited_shas = {s for ex in exhibits for s in ex.items}
         unused_views = unused.unused_material(
@@ -431,6 +439,7 @@ def gather(
                 if it.sha256 not in exhibited_shas and it.id not in ancestors
             ],
             alias_groups,
+            {i: [(v.tag, v.note) for v in vs] for i, vs in by_item.items()},
         )
         counts = _counts(conn, case.case_id)
         outside_by_device = device_custody.outside_counts(outside)
@@ -471,6 +480,11 @@ def gather(
         counts=counts,
         devices=tuple(devices),
         outside_scope=dict(outside_by_device),
+        review_counts=review_tags.tag_counts(
+            v for vs in by_item.values() for v in {x.tag: x for x in vs}.values()
+        ),
+        reviewed_items=len(by_item),
+        tagged_messages=len({v.target.id for v in tags if v.target.kind == "message"}),
     )
     return Gathered(ctx, proofs, cp, natives)
 

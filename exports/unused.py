@@ -10,11 +10,16 @@ tool) follow two documented rules:
 1. an image that carries GPS coordinates: it may reveal where the victim lives or goes;
 2. when alias groups exist, an item whose messages involve no account of any alias group:
    private correspondence between the victim and third parties unconnected to the suspect.
+
+The examiner's review (issue 15 §3, :mod:`exports.review_tags`) decides over those rules: an
+item tagged ``sensitive`` goes to the MG6D with the note as its reason; an item reviewed
+otherwise (``not-relevant`` with its reason, ``relevant`` ...) and not tagged sensitive stays
+on the MG6C. The rules apply to items not yet reviewed, which the MG6C says are not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -29,6 +34,7 @@ T_CALL = CallRecord.__table__  # type: ignore[attr-defined]
 T_IMAGE = ImageMetaRecord.__table__  # type: ignore[attr-defined]
 
 GPS_REASON = "image with GPS coordinates: may reveal where the victim lives or goes"
+TAGGED_SENSITIVE = "tagged sensitive in the review"
 THIRD_PARTY_REASON = (
     "private correspondence between the victim and third parties unconnected to the suspect"
 )
@@ -117,15 +123,25 @@ def unused_material(
     case_id: str,
     items: Sequence[ItemView],
     alias_groups: Sequence[AliasGroupView],
+    tags: Mapping[str, Sequence[tuple[str, str]]] | None = None,
 ) -> list[UnusedView]:
-    """Number and describe the items given (acquisition order), flagging MG6D candidates."""
+    """Number and describe the items given (acquisition order), flagging MG6D candidates.
+
+    ``tags`` maps an item id to its review tags as ``(tag, note)`` pairs, in the order given.
+    """
     summaries = _summaries(conn, case_id)
     suspect_accounts = {a.id for g in alias_groups for a in g.accounts}
     out: list[UnusedView] = []
     for number, item in enumerate(sorted(items, key=lambda i: i.ledger_seq), start=1):
         s = summaries.get(item.id)
+        given = list((tags or {}).get(item.id, ()))
+        notes = {t: n for t, n in given}
         reason: str | None = None
-        if s is not None and s.gps:
+        if "sensitive" in notes:
+            reason = notes["sensitive"] or TAGGED_SENSITIVE
+        elif given:
+            reason = None  # reviewed, and not found sensitive: the examiner's decision holds
+        elif s is not None and s.gps:
             reason = GPS_REASON
         elif (
             suspect_accounts and s is not None and s.messages and not (s.senders & suspect_accounts)
@@ -138,6 +154,8 @@ def unused_material(
                 description=describe(item, s),
                 sensitive=reason is not None,
                 sensitive_reason=reason,
+                tags=tuple(dict.fromkeys(t for t, _ in given)),
+                not_relevant_reason=notes.get("not-relevant"),
             )
         )
     return out

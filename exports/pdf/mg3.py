@@ -149,6 +149,26 @@ def digital_strategy(w: Writer, ctx: BundleContext) -> None:
     )
 
 
+def review(w: Writer, ctx: BundleContext) -> None:
+    """How much of the material was reviewed, and how (issue 15 §3)."""
+    w.heading("Review of the material", 2)
+    items = ctx.counts.get("items")
+    of = f" of {items:,}" if items is not None else ""
+    how = ", ".join(f"{t} {n:,}" for t, n in sorted(ctx.review_counts.items())) or "none"
+    w.fields(
+        [
+            ("Items reviewed (tagged)", f"{ctx.reviewed_items:,}{of}"),
+            ("How (items per tag)", how),
+            ("Messages tagged one by one", f"{ctx.tagged_messages:,}"),
+            (
+                "Unused material not yet reviewed",
+                f"{sum(1 for u in ctx.unused if not u.tags):,} of {len(ctx.unused):,} items "
+                "(listed as such on the MG6C)",
+            ),
+        ]
+    )
+
+
 def outstanding(w: Writer, ctx: BundleContext) -> None:
     w.heading("Outstanding evidence", 2)
     if not ctx.details.outstanding:
@@ -207,6 +227,7 @@ def write_mg3(w: Writer, ctx: BundleContext) -> None:
     course_of_conduct(w, ctx)
     investigation(w, ctx)
     digital_strategy(w, ctx)
+    review(w, ctx)
     outstanding(w, ctx)
     restraining_order(w, ctx)
     w.heading("Victim personal statement", 2)

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
 
-from exports.context import BundleContext
+from exports.context import BundleContext, UnusedView
 from exports.pdf import fmt
 from exports.pdf.common import (
     FILE_TYPES,
@@ -114,6 +114,17 @@ def write_mg12(w: Writer, ctx: BundleContext) -> None:
     )
 
 
+def review_text(u: UnusedView) -> str:
+    """How the examiner reviewed an unused item, for the MG6C's last column."""
+    if not u.tags:
+        return "Not yet reviewed"
+    if u.not_relevant_reason is not None:
+        others = [t for t in u.tags if t != "not-relevant"]
+        more = f" (also tagged {', '.join(others)})" if others else ""
+        return f"Not relevant: {u.not_relevant_reason}{more}"
+    return f"Reviewed: {', '.join(u.tags)}"
+
+
 def write_unused(w: Writer, ctx: BundleContext, sensitive: bool) -> None:
     """Part 9: MG6C (non-sensitive) or MG6D (sensitive) draft schedule."""
     items = [u for u in ctx.unused if u.sensitive == sensitive]
@@ -141,18 +152,33 @@ def write_unused(w: Writer, ctx: BundleContext, sensitive: bool) -> None:
             f"in the case but not examined further and not exhibited ({counted}).",
             BODY,
         )
+    if not sensitive:
+        unreviewed = sum(1 for u in items if not u.tags)
+        w.para(
+            "Review: each entry says how the examiner reviewed it, with the reason given when "
+            f"it was found not relevant. {unreviewed:,} of {len(items):,} entries are not yet "
+            "reviewed and are listed as such.",
+            BODY,
+        )
     if not items:
         w.para("None.", BODY)
         return
-    last = Column("Reason it is sensitive", 40 * mm) if sensitive else Column("CPS use", 18 * mm)
+    last = (
+        [Column("Reason it is sensitive", 40 * mm)]
+        if sensitive
+        else [Column("Review (reason if not relevant)", 34 * mm), Column("CPS use", 14 * mm)]
+    )
     w.table(
         [
             Column("No.", 10 * mm),
-            Column("Description and summary of contents", WIDTH - 104 * mm - last.width),
+            Column(
+                "Description and summary of contents",
+                WIDTH - 104 * mm - sum(c.width for c in last),
+            ),
             Column("Item and source", 40 * mm),
             Column("Location", 24 * mm),
             Column("SHA-256", 30 * mm, MONO_SMALL),
-            last,
+            *last,
         ],
         (
             (
@@ -162,7 +188,7 @@ def write_unused(w: Writer, ctx: BundleContext, sensitive: bool) -> None:
                 f"{fmt.utc_text(u.item.acquired_at_utc)} by {u.item.acquired_by}",
                 f"evidence store, item {u.item.id[:8]}…; ledger seq {u.item.ledger_seq}",
                 u.item.sha256,
-                (u.sensitive_reason if sensitive else ""),
+                *(((u.sensitive_reason or ""),) if sensitive else (review_text(u), "")),
             )
             for u in items
         ),
