@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.cases = CasesScreen(self.settings)
         self.ingest = IngestScreen()
         self.evidence = EvidenceScreen()
+        self.evidence.session_source = self.session
         self.people = PeopleScreen()
         self.timeline = TimelineScreen()
         self.exhibits = ExhibitsScreen(self._evidence_selection)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import sqlalchemy as sa
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QLabel,
     QLineEdit,
     QSplitter,
@@ -17,10 +21,14 @@ from PySide6.QtWidgets import (
 from chain_of_custody.case import Case
 from workstation.gui.fmt import count, local_time, size, utc_tooltip
 from workstation.gui.schema import T_EXTRACTION, T_ITEM, T_WARN
+from workstation.gui.screens import review_tag
 from workstation.gui.screens.messages import MessagesView
 from workstation.gui.screens.preview import PreviewPane
 from workstation.gui.tables import Column, PagedTableModel, Segment, contains
 from workstation.gui.views import ReadOnlyTable
+
+if TYPE_CHECKING:
+    from workstation.gui.session import Session
 
 
 def items_model(case: Case, tz: str) -> PagedTableModel:
@@ -64,6 +72,9 @@ class EvidenceScreen(QWidget):
         self.case: Case | None = None
         self.tz = "Europe/London"
         self.model: PagedTableModel | None = None
+        #: The open case as a screen acts on it (set by the window); tagging needs it.
+        self.session_source: Callable[[], Session | None] = lambda: None
+        self.item_tag_condition: sa.ColumnElement[bool] | None = None
         layout = QVBoxLayout(self)
         split = QSplitter(Qt.Orientation.Horizontal)
         self.tabs = QTabWidget()
@@ -75,13 +86,24 @@ class EvidenceScreen(QWidget):
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self._apply_filter)
         items_layout.addWidget(self.filter)
+        self.item_tag_box = review_tag.tag_filter_box()
+        self.item_tag_box.currentTextChanged.connect(lambda _t: self.refresh_tag_filters())
+        items_layout.addWidget(self.item_tag_box)
         self.table = ReadOnlyTable(multi=False)
         items_layout.addWidget(self.table, 1)
         self.count = QLabel("")
         items_layout.addWidget(self.count)
         self.tabs.addTab(items_tab, "Items")
         self.messages = MessagesView()
+        self.message_tag_box = review_tag.tag_filter_box()
+        self.message_tag_box.currentTextChanged.connect(lambda _t: self.refresh_tag_filters())
+        messages_layout: Any = self.messages.layout()
+        messages_layout.insertWidget(1, self.message_tag_box)
         self.tabs.addTab(self.messages, "Messages")
+        self.tag_items = review_tag.tag_action(self, self.table, lambda: self.tag_selected("item"))
+        self.tag_messages = review_tag.tag_action(
+            self, self.messages.table, lambda: self.tag_selected("message")
+        )
         split.addWidget(self.tabs)
         self.pane = PreviewPane()
         self.preview = self.pane.text
@@ -121,7 +143,74 @@ class EvidenceScreen(QWidget):
 
     def _apply_filter(self, text: str) -> None:
         if self.model is not None and self.case is not None:
-            self.model.set_filter(item_filter(text, self.case.engine.dialect.name))
+            found = item_filter(text, self.case.engine.dialect.name)
+            conditions = [c for c in (found, self.item_tag_condition) if c is not None]
+            self.model.set_filter(sa.and_(*conditions) if conditions else None)
+
+    # --- review tags (issue 15 §2) -----------------------------------------------------------
+
+    def tag_selected(self, kind: str) -> None:
+        """Tag the selected item, or the selected messages, after asking which tag and why."""
+        session = self.session_source()
+        if session is None or session.signer is None:
+            self.count.setText("Unlock an examiner key to tag (open the case again).")
+            return
+        if kind == "item":
+            rows = self.table.selectionModel().selectedRows() if self.model else []
+            record = self.model.row(rows[0].row()) if self.model and rows else None
+            targets = [] if record is None else [f"item:{record[ITEM_ID_COLUMN]}"]
+        else:
+            targets = [f"message:{i}" for i in self.messages.selected_ids()]
+        if not targets:
+            return
+        dialog = review_tag.TagDialog(self, targets[0] if len(targets) == 1 else "messages")
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.submit_tags(session, targets, *dialog.chosen())
+
+    def submit_tags(self, session: Session, targets: list[str], tag: str, note: str) -> None:
+        """Sign a tag on each target on the lane, then refresh the filters."""
+        signer = session.signer
+        if signer is None:
+            return
+
+        def work() -> int:
+            from workstation import review
+
+            for target in targets:
+                review.tag(session.case, signer, target, tag, note)
+            return len(targets)
+
+        def done(n: int) -> None:
+            self.count.setText(f"Tagged {n} {'target' if n == 1 else 'targets'} {tag}.")
+            self.refresh_tag_filters()
+            session.changed()
+
+        session.run("Tag", work, on_done=done)
+
+    def refresh_tag_filters(self) -> None:
+        """Work out the filter by tag of both tables on the lane, then apply it."""
+        session = self.session_source()
+        item_tag, message_tag = self.item_tag_box.currentText(), self.message_tag_box.currentText()
+        if session is None:
+            return
+        case = session.case
+
+        def work() -> tuple[Any, Any]:
+            items = None
+            if item_tag != review_tag.NONE:
+                items = review_tag.item_condition(case, item_tag)
+            messages = None
+            if message_tag != review_tag.NONE:
+                messages = review_tag.message_condition(case, message_tag)
+            return items, messages
+
+        def done(conditions: tuple[Any, Any]) -> None:
+            self.item_tag_condition, self.messages.extra = conditions
+            self._apply_filter(self.filter.text())
+            self.messages.apply_filter(self.messages.filter.text())
+
+        session.run("Filter by tag", work, on_done=done)
 
     def selected_item(self) -> tuple[str, str] | None:
         """The SHA-256 and name of the selected item, if any."""

@@ -69,6 +69,8 @@ class MessagesView(QWidget):
         super().__init__()
         self.model: PagedTableModel | None = None
         self.dialect = "sqlite"
+        #: A further condition on the rows (the Evidence screen's filter by tag).
+        self.extra: sa.ColumnElement[bool] | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.filter = QLineEdit()
@@ -96,7 +98,10 @@ class MessagesView(QWidget):
 
     def apply_filter(self, text: str) -> None:
         if self.model is not None:
-            self.model.set_filter(message_filter(text, self.dialect))
+            conditions = [
+                c for c in (message_filter(text, self.dialect), self.extra) if c is not None
+            ]
+            self.model.set_filter(sa.and_(*conditions) if conditions else None)
 
     def _counted(self, rows: int) -> None:
         scanning = self.model is not None and self.model.scanning
