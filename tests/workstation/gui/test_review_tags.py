@@ -34,7 +34,7 @@ def test_tag_an_item_by_key_then_filter_by_tag(
 
     monkeypatch.setattr(review_tag.TagDialog, "exec", chosen)
     evidence.table.setFocus()
-    qtbot.keyClick(evidence.table, Qt.Key.Key_T)
+    qtbot.keyClick(evidence.table, Qt.Key.Key_T)  # type: ignore[no-untyped-call]
     idle(qtbot, window)
     tags = review.current_tags(window.case)
     assert [(t.target.kind, t.tag, t.note, t.examiner) for t in tags] == [
