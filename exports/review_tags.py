@@ -127,10 +127,20 @@ def item_tags(conn: Connection, case_id: str, tags: Iterable[TagView]) -> dict[s
         elif v.target.kind == "thread":
             thread_tags.setdefault(v.target.id, []).append(v)
     if thread_tags:
+        # Only the files holding a message of a tagged thread (the thread index), then all
+        # the threads of those files: never a pass over every message of the case.
+        candidates = {
+            r.item_id
+            for r in conn.execute(
+                sa.select(T_MESSAGE.c.item_id)
+                .where(T_MESSAGE.c.case_id == case_id, T_MESSAGE.c.thread_id.in_(thread_tags))
+                .distinct()
+            )
+        }
         threads_of: dict[str, set[str]] = {}
         for r in conn.execute(
             sa.select(T_MESSAGE.c.item_id, T_MESSAGE.c.thread_id)
-            .where(T_MESSAGE.c.case_id == case_id)
+            .where(T_MESSAGE.c.item_id.in_(sorted(candidates)))
             .distinct()
         ):
             threads_of.setdefault(r.item_id, set()).add(r.thread_id)
