@@ -183,6 +183,30 @@ def _insert(
     return len(rows)
 
 
+def _has_structures(conn: sa.Connection) -> bool:
+    if _dialect(conn) == "sqlite":
+        sql = "SELECT 1 FROM sqlite_master WHERE name = 'search_fts'"
+    else:
+        sql = "SELECT 1 FROM pg_indexes WHERE indexname = 'ix_search_doc_trgm'"
+    return conn.exec_driver_sql(sql).first() is not None
+
+
+def _tops(conn: sa.Connection, case_id: str) -> dict[str, int | None]:
+    """The last ledger sequence of an item and of an extraction in the case."""
+    top_item = conn.execute(
+        sa.select(sa.func.max(T_ITEM.c.ledger_seq)).where(T_ITEM.c.case_id == case_id)
+    ).scalar()
+    top_x = conn.execute(
+        sa.select(sa.func.max(T_EXTRACTION.c.ledger_seq)).where(T_EXTRACTION.c.case_id == case_id)
+    ).scalar()
+    return {"item": top_item, "message": top_x, "account": top_x}
+
+
+def _behind(conn: sa.Connection, case_id: str, state: dict[str, int]) -> bool:
+    tops = _tops(conn, case_id)
+    return any(top is not None and int(top) > state.get(kind, -1) for kind, top in tops.items())
+
+
 def update_index(case: Case) -> int:
     """Bring the index up to date with the records; returns how many fields were added.
 
@@ -190,20 +214,17 @@ def update_index(case: Case) -> int:
     Extractions and items are committed in ledger order (the case's append lock), so every
     one recorded after ``last_seq`` is read exactly once.
     """
+    with db.read_connection(case.engine) as conn:
+        # Most searches find the index in step: say so without taking the write lock (an
+        # ingest holding it would make the search wait for its batch).
+        if _has_structures(conn) and not _behind(conn, case.case_id, _state(conn, case.case_id)):
+            return 0
     added = 0
     with db.write_transaction(case.engine, case.case_id) as conn:
         _ensure_structures(conn)
         state = _state(conn, case.case_id)
-        top_item = conn.execute(
-            sa.select(sa.func.max(T_ITEM.c.ledger_seq)).where(T_ITEM.c.case_id == case.case_id)
-        ).scalar()
-        top_x = conn.execute(
-            sa.select(sa.func.max(T_EXTRACTION.c.ledger_seq)).where(
-                T_EXTRACTION.c.case_id == case.case_id
-            )
-        ).scalar()
+        tops = _tops(conn, case.case_id)
         first_id = conn.execute(sa.select(sa.func.max(T_DOC.c.id))).scalar() or 0
-        tops = {"item": top_item, "message": top_x, "account": top_x}
         for kind in KINDS:
             top = tops[kind]
             last = state.get(kind, -1)

@@ -221,3 +221,18 @@ def test_the_database_index_holds_every_field(case: Case, signer: Signer, tmp_pa
 def test_snippet_maps_the_folded_match_back(text: str, query: str, snippet: str) -> None:
     assert search.fold(query) in search.fold(text)
     assert search._snippet(text, query, regex=False) == snippet
+
+
+def test_an_empty_case_has_no_hits_and_an_in_step_index_takes_no_write_lock(
+    case: Case, signer: Signer, tmp_path: Path
+) -> None:
+    assert search.search(case, "gym") == []
+    assert search.search(case, "gy") == []
+    ingest_paths(case, signer, [_chat(tmp_path / "d.txt", ["gym", "and more"])])
+    assert [h.snippet for h in search.search(case, "gym", scope="messages")] == ["gym"]
+    # In step: the search answers while another connection holds the case's write lock.
+    from chain_of_custody import db
+
+    with db.write_transaction(case.engine, case.case_id):
+        assert search.update_index(case) == 0
+        assert [h.snippet for h in search.search(case, "gym", scope="messages")] == ["gym"]
