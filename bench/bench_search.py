@@ -102,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
             "in_step_check_ms": round(in_step_ms, 1),
             "queries": results,
             "target_median_ms": 100,
-            "targets_met": all(r["median_ms"] < 100 for r in results if "regex" not in r),
+            # The queries whose median is over the target (a regex is a scan: for comparison).
+            "over_target": [r["query"] for r in results if r["median_ms"] >= 100],
             "case_db_bytes": db_bytes,
             "sqlite": sqlite3.sqlite_version,
             "python": platform.python_version(),

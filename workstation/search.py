@@ -174,12 +174,16 @@ def _account_docs(r: Any) -> Iterator[tuple[str, int, str, str]]:
 def _insert(
     conn: sa.Connection, case_id: str, kind: str, docs: Iterable[tuple[str, int | None, str, str]]
 ) -> int:
-    rows = [
-        {"case_id": case_id, "kind": kind, "ref": ref, "row_id": row_id, "field": f, "folded": t}
-        for ref, row_id, f, t in docs
-    ]
+    # Plain tuples through the driver's executemany: SQLAlchemy's per-row parameter
+    # processing was a fifth of the index's catch-up.
+    rows = [(case_id, kind, ref, row_id, f, t) for ref, row_id, f, t in docs]
     if rows:
-        conn.execute(sa.insert(T_DOC), rows)
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(
+            "INSERT INTO search_doc (case_id, kind, ref, row_id, field, folded) "
+            f"VALUES ({', '.join([mark] * 6)})",
+            rows,
+        )
     return len(rows)
 
 
