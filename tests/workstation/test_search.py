@@ -125,6 +125,11 @@ def test_index_follows_new_records(case: Case, signer: Signer, tmp_path: Path) -
     assert [h.snippet for h in search.search(case, "cafe")] == ["the café by the gymnasium"]
     assert [h.snippet for h in search.search(case, "ca")] == ["the café by the gymnasium"]
     assert [h.snippet for h in search.search(case, "b.txt", scope="items")] == ["b.txt"]
+    # A regular expression, in syntax both databases read the same way.
+    assert [h.snippet for h in search.search(case, "^meet", regex=True)] == ["Meet at the gym"]
+    assert [h.snippet for h in search.search(case, "caf[e] by", regex=True)] == [
+        "the café by the gymnasium"
+    ]
     assert verify_case(case).ok
 
 
