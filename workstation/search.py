@@ -253,6 +253,20 @@ def update_index(case: Case) -> int:
     return added
 
 
+def rebuild_index(case: Case) -> int:
+    """Throw the index away and build it again from the records; returns the fields added.
+
+    For an index suspected of being damaged or edited: it is derived data, so nothing of the
+    case is lost, and the next search finds the records as they are.
+    """
+    with db.write_transaction(case.engine, case.case_id) as conn:
+        if _dialect(conn) == "sqlite":
+            conn.exec_driver_sql("DROP TABLE IF EXISTS search_fts")
+        conn.execute(sa.delete(T_STATE).where(T_STATE.c.case_id == case.case_id))
+        conn.execute(sa.delete(T_DOC).where(T_DOC.c.case_id == case.case_id))
+    return update_index(case)
+
+
 def _index_kind(conn: sa.Connection, case_id: str, kind: str, last: int, top: int) -> int:
     added = 0
     if kind == "item":

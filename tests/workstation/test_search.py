@@ -241,3 +241,15 @@ def test_an_empty_case_has_no_hits_and_an_in_step_index_takes_no_write_lock(
     with db.write_transaction(case.engine, case.case_id):
         assert search.update_index(case) == 0
         assert [h.snippet for h in search.search(case, "gym", scope="messages")] == ["gym"]
+
+
+def test_rebuild_gives_back_what_an_edited_index_hid(
+    case: Case, signer: Signer, tmp_path: Path
+) -> None:
+    ingest_paths(case, signer, [_chat(tmp_path / "e.txt", ["at the gym", "elsewhere"])])
+    assert len(search.search(case, "gym", scope="messages")) == 1
+    with case.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE search_doc SET folded = 'nothing' WHERE field = 'text'"))
+    assert search.search(case, "gym", scope="messages") == []  # the index is what it says
+    assert search.rebuild_index(case) == 4
+    assert [h.snippet for h in search.search(case, "gym", scope="messages")] == ["at the gym"]

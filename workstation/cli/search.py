@@ -36,6 +36,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise UsageError("search: --limit must be 1 or more")
     with open_case(args) as case:
+        if args.rebuild:
+            search.rebuild_index(case)
         hits = search.search(case, args.query, regex=args.regex, scope=args.scope, limit=args.limit)
     if args.json:
         print(json.dumps([h.as_json() for h in hits], indent=2, ensure_ascii=False))
@@ -69,5 +71,10 @@ def register(sub: SubParsers, case_cmd: CaseCommand) -> None:
         "--saved",
         action="store_true",
         help="run each keyword of the case details' digital strategy (a search.run entry each)",
+    )
+    sp.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="build the search index again from the records first (it is derived data)",
     )
     sp.add_argument("--examiner", help="initials of the acting examiner (with --saved)")
