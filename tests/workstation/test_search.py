@@ -253,3 +253,15 @@ def test_rebuild_gives_back_what_an_edited_index_hid(
     assert search.search(case, "gym", scope="messages") == []  # the index is what it says
     assert search.rebuild_index(case) == 4
     assert [h.snippet for h in search.search(case, "gym", scope="messages")] == ["at the gym"]
+
+
+def test_case_alpha_on_each_database(case: Case, signer: Signer) -> None:
+    # The same answers from FTS5 and from pg_trgm: gym against truth.json, cafe finds Café.
+    ingest_paths(case, signer, [ALPHA / "evidence"])
+    hits = search.search(case, "GYM", scope="messages")
+    wanted = sorted(m["text"] for m in TRUTH["messages"] if "gym" in _plain_fold(m["text"] or ""))
+    assert _message_texts(case, [h.id for h in hits]) == wanted
+    cafe = search.search(case, "cafe", scope="messages")
+    assert [h.snippet[:18] for h in cafe] == ["Café on Ashby Road"]
+    short = search.search(case, "Ré", scope="accounts")
+    assert {(h.id, h.field) for h in short} == {("facebook:Karen M", "display_name")}
