@@ -191,6 +191,7 @@ FLAGS = frozenset(
         "truncated",  # the source ended inside this record
         "not_sent",  # a draft, queued or failed message: not known to have been sent
         "forwarded",  # forwarded from someone else: the words are not the sender's own
+        "unsent",  # withdrawn by its sender after it was sent (iMessage "Undo Send")
         # e-mail: a From/To/Cc/Bcc display name is or holds another address than the
         # party's own (a spoofing shape); the account is the address, the name kept as written
         "display_name_other_address",
