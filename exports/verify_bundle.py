@@ -2197,16 +2197,6 @@ def run(args: argparse.Namespace, out: Callable[[str], object] | None = None) ->
     return report.exit_code
 
 
-def add_subcommand(sub: Any) -> argparse.ArgumentParser:
-    """Register ``verify-bundle`` on an argparse sub-parsers object (used by ``ews``)."""
-    parser: argparse.ArgumentParser = sub.add_parser(
-        "verify-bundle", help="check an exported bundle on its own", description=DESCRIPTION
-    )
-    configure(parser)
-    parser.set_defaults(func=run)
-    return parser
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """``python verify_bundle.py BUNDLE [--previous OLD] [--json]``."""
     parser = argparse.ArgumentParser(prog="verify_bundle.py", description=DESCRIPTION)

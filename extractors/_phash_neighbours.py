@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-import numpy as np
-from numpy.typing import NDArray
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 _BLOCK_ROWS = 1024  # near_duplicates compares a bucket this many rows at a time
+#: Up to this many hashes, all pairs are compared in plain Python (at most ~20,000 pairs,
+#: a few milliseconds), so listing a small case's items does not import numpy (~35 ms).
+_ALL_PAIRS_UP_TO = 200
 
 
 def near_duplicates(
@@ -33,6 +38,10 @@ def near_duplicates(
     if not 0 <= max_distance <= 63:
         raise ValueError(f"max_distance must be 0..63, not {max_distance}")
     items = sorted((item_id, _hash_int(item_id, h)) for item_id, h in phashes)
+    if len(items) <= _ALL_PAIRS_UP_TO:
+        return _all_pairs(items, max_distance)
+    import numpy as np  # only for many hashes: the banded comparison
+
     values = np.array([value for _, value in items], dtype=np.uint64)
     found: dict[tuple[int, int], int] = {}
     for bucket in _buckets(values, max_distance):
@@ -47,8 +56,20 @@ def near_duplicates(
     return sorted(pairs, key=lambda p: (p[2], p[0], p[1]))
 
 
+def _all_pairs(items: list[tuple[str, int]], max_distance: int) -> list[tuple[str, str, int]]:
+    """The same result as the banded comparison, by comparing every pair (few items)."""
+    pairs = []
+    for i, (a, x) in enumerate(items):
+        for b, y in items[i + 1 :]:
+            if a != b and (d := (x ^ y).bit_count()) <= max_distance:
+                pairs.append((a, b, d))
+    return sorted(pairs, key=lambda p: (p[2], p[0], p[1]))
+
+
 def _buckets(values: NDArray[np.uint64], max_distance: int) -> Iterator[NDArray[np.intp]]:
     """Sorted index groups of two or more items sharing one band's value, band by band."""
+    import numpy as np
+
     for shift, mask in _bands(max_distance):
         keys = (values >> np.uint64(shift)) & np.uint64(mask)
         order = np.argsort(keys, kind="stable")

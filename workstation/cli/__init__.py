@@ -65,7 +65,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``ews``; returns the exit status."""
-    args = _parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["verify-bundle"]:  # the standalone verifier, with its own parser
+        from workstation.entry import main as entry_main
+
+        return entry_main(words)
+    args = _parser().parse_args(words)
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
