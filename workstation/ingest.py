@@ -19,7 +19,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -236,7 +236,66 @@ def collect_sources(paths: Sequence[Path]) -> tuple[list[_Source], list[str]]:
             raise AcquisitionError(
                 f"{shown}: {file_kind(mode)}, not a file or folder; nothing acquired"
             )
-    return sources, warnings
+    return _with_pulled_device_paths(sources), warnings
+
+
+#: The log ``ews acquire --device android`` writes at the top of the folder it pulls files
+#: into (workstation.device): one JSON object a line, ``local`` (the file's path under that
+#: folder), ``device_path`` (where the phone kept it), ``size`` and ``sha256``.
+PULL_LOG = "pulled.ndjson"
+
+
+def _with_pulled_device_paths(sources: list[_Source]) -> list[_Source]:
+    """The sources, each file listed in a pull log above it carrying its path on the phone.
+
+    A file whose size differs from the log's is not given one (it changed since it was
+    pulled). The log is itself acquired, so the claim can be checked against it.
+    """
+    logs: dict[Path, dict[str, tuple[str, int]] | None] = {}
+    out = []
+    for source in sources:
+        found = None if source.link or source.device_path else _pulled_as(source.path, logs)
+        out.append(replace(source, device_path=found) if found else source)
+    return out
+
+
+def _pulled_as(path: Path, logs: dict[Path, dict[str, tuple[str, int]] | None]) -> str | None:
+    for folder in path.parents:
+        if folder not in logs:
+            logs[folder] = _read_pull_log(folder / PULL_LOG)
+        table = logs[folder]
+        if table is None:
+            continue
+        hit = table.get(path.relative_to(folder).as_posix())
+        if hit is None:
+            return None
+        try:
+            return hit[0] if os.stat(path).st_size == hit[1] else None
+        except OSError:
+            return None
+    return None
+
+
+def _read_pull_log(log: Path) -> dict[str, tuple[str, int]] | None:
+    """``local`` → (device path, size), the last line for a file winning; None: no log."""
+    try:
+        text = log.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    table: dict[str, tuple[str, int]] = {}
+    for line in text.splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue  # a line cut short by an interruption
+        if (
+            isinstance(rec, dict)
+            and isinstance(rec.get("local"), str)
+            and isinstance(rec.get("device_path"), str)
+            and isinstance(rec.get("size"), int)
+        ):
+            table[rec["local"]] = (rec["device_path"], rec["size"])
+    return table
 
 
 def _walk_error(exc: OSError) -> None:

@@ -89,6 +89,12 @@ def test_android_acquisition_records_steps_records_and_files(
     assert (
         pulled.read_bytes() == (phone / "android" / pulled.relative_to(out / "files")).read_bytes()
     )
+    # Every pulled file carries its path on the phone; what the examiner's PC wrote does not.
+    device_paths = {Path(i["path"]).name: i["device_path"] for i in queries.iter_items(case)}
+    assert device_paths[pulled.name] == (
+        "/sdcard/DCIM/Screenshots/Screenshot_20240412-213455_WhatsApp.png"
+    )
+    assert device_paths["pulled.ndjson"] is None
     actions = [e.action for e in case.ledger_entries()]
     for action in ("device.identified", "scope.set", "device.acquisition_started",
                    "device.content_queried", "device.files_pulled",
