@@ -194,8 +194,9 @@ class PreviewPane(QWidget):
 
     # --- a message ------------------------------------------------------------------
 
-    def show_message(self, message_id: int) -> None:
-        """One message: an e-mail with its headers, or a chat message in its thread."""
+    def show_message(self, message_id: int, query: str | None = None) -> None:
+        """One message: an e-mail with its headers, or a chat message in its thread; the
+        words of a search ``query`` highlighted."""
         assert self.case is not None
         with self.case.engine.connect() as conn:
             m = conn.execute(sa.select(T_MESSAGE).where(T_MESSAGE.c.id == message_id)).one()
@@ -212,7 +213,7 @@ class PreviewPane(QWidget):
             ).all()
         self.picture.hide()
         if m.platform == "email":
-            self.text.setHtml(email_html(m, self.tz))
+            self.text.setHtml(email_html(m, self.tz, query))
             return
         where = f"{m.loc_path}" + (f", line {m.loc_line}" if m.loc_line is not None else "")
         rows = [
@@ -228,7 +229,8 @@ class PreviewPane(QWidget):
             ("Source", E(where)),
         ]
         self.text.setHtml(
-            f"<h3>Message {m.id}</h3>{table(rows)}" + chat_html(around, self.tz, highlight=m.id)
+            f"<h3>Message {m.id}</h3>{table(rows)}"
+            + chat_html(around, self.tz, highlight=m.id, query=query)
         )
         self.text.scrollToAnchor("chosen")
 

@@ -132,19 +132,47 @@ def _local_day(utc: str | None, tz: str) -> str:
     return local_time(utc, tz).split(" ", 1)[0] if utc else ""
 
 
-def _body(m: Any) -> str:
-    text = E(m.text).replace("\n", "<br>") if m.text else f"<i>{E(m.kind)}</i>"
+MARK_BG = "#ffe066"
+
+
+def marked(text: str, query: str | None) -> str:
+    """``text`` escaped, each place ``query`` appears (case- and accent-insensitive, as
+    ``ews search`` matches) on a highlight background; plain escaping without a query."""
+    from workstation.search import _original_span, fold
+
+    needle = fold(query.strip()) if query else ""
+    if not needle:
+        return E(text)
+    folded = fold(text)
+    out: list[str] = []
+    done = 0
+    at = folded.find(needle)
+    while at >= 0:
+        start, end = _original_span(text, at, len(needle))
+        if start >= done:
+            out.append(E(text[done:start]))
+            out.append(f'<span style="background-color:{MARK_BG}">{E(text[start:end])}</span>')
+            done = end
+        at = folded.find(needle, at + len(needle))
+    out.append(E(text[done:]))
+    return "".join(out)
+
+
+def _body(m: Any, query: str | None = None) -> str:
+    text = marked(m.text, query).replace("\n", "<br>") if m.text else f"<i>{E(m.kind)}</i>"
     attachments = _json_list(m.attachments)
     if attachments:
         text += f'<br><font color="{GREY}">📎 {E(", ".join(str(a) for a in attachments))}</font>'
     return text
 
 
-def chat_html(messages: Sequence[Any], tz: str, highlight: int | None = None) -> str:
+def chat_html(
+    messages: Sequence[Any], tz: str, highlight: int | None = None, query: str | None = None
+) -> str:
     """A thread as a chat: the device owner's messages on the right, others on the left,
     a line for each new day; times in ``tz`` with the zone's name, UTC on hover. A flag
     every message shares is said once above the thread; the chosen message is anchored
-    as ``chosen``."""
+    as ``chosen``; the words of a search ``query`` are highlighted."""
     if not messages:
         return ""
     words = [flag_words(m) for m in messages]
@@ -173,7 +201,7 @@ def chat_html(messages: Sequence[Any], tz: str, highlight: int | None = None) ->
         bubble = (
             f'<td bgcolor="{colour}">{anchor}<b>{who}</b> &nbsp;<font color="{GREY}">'
             f"{when(m.sent_at_utc, m.sent_at_raw, tz, short=True)}</font><br>"
-            f"{_body(m)}{_badges(own)}</td>"
+            f"{_body(m, query)}{_badges(own)}</td>"
         )
         gap = '<td width="18%"></td>'
         cells = gap + bubble if outgoing else bubble + gap
@@ -184,8 +212,9 @@ def chat_html(messages: Sequence[Any], tz: str, highlight: int | None = None) ->
     return "".join(out)
 
 
-def email_html(m: Any, tz: str) -> str:
-    """One e-mail: its headers (the Received chain in header order, newest hop first) and body."""
+def email_html(m: Any, tz: str, query: str | None = None) -> str:
+    """One e-mail: its headers (the Received chain in header order, newest hop first) and
+    body, the words of a search ``query`` highlighted in the subject and body."""
     recipients = _json_list(m.recipients)
     received = _json_list(m.received_chain)
     rows = [
@@ -201,7 +230,7 @@ def email_html(m: Any, tz: str) -> str:
     ]
     if m.reply_to:
         rows.append(("In reply to", f"<tt>{E(m.reply_to)}</tt>"))
-    rows.append(("Subject", E(m.thread_title or "(no subject)")))
+    rows.append(("Subject", marked(m.thread_title, query) if m.thread_title else "(no subject)"))
     hops = "".join(f"<li><tt>{E(' '.join(str(h).split()))}</tt></li>" for h in received)
     chain = (
         f"<p><b>Received</b> ({len(received)} hops, in header order: the last server first)</p>"
@@ -209,7 +238,7 @@ def email_html(m: Any, tz: str) -> str:
         if received
         else "<p><b>Received</b>: no Received headers</p>"
     )
-    body = E(m.text).replace("\n", "<br>") if m.text else "<i>(no text body)</i>"
+    body = marked(m.text, query).replace("\n", "<br>") if m.text else "<i>(no text body)</i>"
     attachments = _json_list(m.attachments)
     files = (
         f"<p><b>Attachments</b>: {E(', '.join(str(a) for a in attachments))}</p>"
