@@ -24,6 +24,7 @@ from workstation.gui.schema import T_EXTRACTION, T_ITEM, T_WARN
 from workstation.gui.screens import review_tag
 from workstation.gui.screens.messages import MessagesView
 from workstation.gui.screens.preview import PreviewPane
+from workstation.gui.screens.search_box import SearchView
 from workstation.gui.tables import Column, PagedTableModel, Segment, contains
 from workstation.gui.views import ReadOnlyTable
 
@@ -104,18 +105,23 @@ class EvidenceScreen(QWidget):
         self.tag_messages = review_tag.tag_action(
             self, self.messages.table, lambda: self.tag_selected("message")
         )
+        self.search = SearchView()
+        self.search.session_source = lambda: self.session_source()
+        self.tabs.addTab(self.search, "Search")
         split.addWidget(self.tabs)
         self.pane = PreviewPane()
         self.preview = self.pane.text
         self.pane.item_chosen.connect(self.select_item)
         self.messages.message_chosen.connect(self.pane.show_message)
+        self.search.message_chosen.connect(self.pane.show_message)
+        self.search.item_chosen.connect(self.select_item)
         split.addWidget(self.pane)
         split.setSizes([760, 520])
         layout.addWidget(split, 1)
 
     def focus_filter(self) -> None:
         """Ctrl+F: the filter of the table on show."""
-        target = self.filter if self.tabs.currentIndex() == 0 else self.messages.filter
+        target = (self.filter, self.messages.filter, self.search.box)[self.tabs.currentIndex()]
         target.setFocus()
         target.selectAll()
 
