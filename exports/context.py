@@ -325,6 +325,18 @@ class LedgerExtract:
     root: str
 
 
+@dataclass(frozen=True)
+class SearchRunView:
+    """A saved search (a digital strategy keyword): its latest ``search.run`` and how many runs."""
+
+    query: str
+    hits: int
+    at: str  # UTC, of the latest run
+    examiner: str  # who ran it (the entry's actor)
+    ledger_seq: int  # the latest run's entry, in the bundle's extract
+    runs: int = 1
+
+
 # --- the whole --------------------------------------------------------------------------
 
 
@@ -356,3 +368,5 @@ class BundleContext:
     reviewed_items: int = 0
     #: Messages tagged one by one (their tags stay on the message, not its file).
     tagged_messages: int = 0
+    #: The saved searches run (issue 15 §1): each query's latest run, in query order (MG3).
+    searches: tuple[SearchRunView, ...] = ()

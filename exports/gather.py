@@ -428,6 +428,10 @@ def gather(
         tags = review_tags.fold(tag_entries)
         by_item = review_tags.item_tags(conn, case.case_id, tags)
         seqs += review_tags.disclosable_seqs(conn, case.case_id, tag_entries, by_item)
+        # The saved searches (issue 15 §1): every search.run entry goes into the extract so
+        # the MG3's lines of enquiry searched rest on signed entries.
+        search_runs = review_tags.search_runs(conn, case.case_id, cp.size)
+        seqs += [seq for run in search_runs for seq in run[1]]
         extract, proofs = ledger_extract.build_extract(conn, case.case_id, tree, cp, seqs)
         exhibited_shas = {s for ex in exhibits for s in ex.items}
         unused_views = unused.unused_material(
@@ -485,6 +489,7 @@ def gather(
         ),
         reviewed_items=len(by_item),
         tagged_messages=len({v.target.id for v in tags if v.target.kind == "message"}),
+        searches=tuple(run[0] for run in search_runs),
     )
     return Gathered(ctx, proofs, cp, natives)
 

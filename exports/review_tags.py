@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from chain_of_custody.case import T_ITEM
 from chain_of_custody.ledger import Entry, _row_to_entry
 from chain_of_custody.models import LedgerEntry, MessageRecord
+from exports.context import SearchRunView
 
 T_LEDGER = LedgerEntry.__table__  # type: ignore[attr-defined]
 T_MESSAGE = MessageRecord.__table__  # type: ignore[attr-defined]
@@ -202,3 +203,33 @@ def disclosable_seqs(
             continue
         out.append(e.seq)
     return out
+
+
+def search_runs(
+    conn: Connection, case_id: str, before: int
+) -> list[tuple[SearchRunView, list[int]]]:
+    """The saved searches run (``search.run`` entries before ``before``): each query's latest
+    run with how many runs, and the sequence numbers of all its runs, in query order."""
+    rows = conn.execute(
+        sa.select(T_LEDGER)
+        .where(
+            T_LEDGER.c.case_id == case_id,
+            T_LEDGER.c.action == "search.run",
+            T_LEDGER.c.seq < before,
+        )
+        .order_by(T_LEDGER.c.seq)
+    ).all()
+    latest: dict[str, SearchRunView] = {}
+    seqs: dict[str, list[int]] = {}
+    for e in (_row_to_entry(r) for r in rows):
+        query = str(e.data.get("query", ""))
+        seqs.setdefault(query, []).append(e.seq)
+        latest[query] = SearchRunView(
+            query=query,
+            hits=int(e.data.get("hits", 0)),
+            at=e.at,
+            examiner=e.actor,
+            ledger_seq=e.seq,
+            runs=len(seqs[query]),
+        )
+    return [(latest[q], seqs[q]) for q in sorted(latest, key=str.casefold)]

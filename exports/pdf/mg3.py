@@ -8,7 +8,16 @@ from exports.context import BundleContext, CaseDetails, PersonTimelineView
 from exports.pdf import fmt
 from exports.pdf.chart import weekly_chart
 from exports.pdf.common import intro
-from exports.pdf.layout import BODY_BOLD, FOR_COMPLETION, SMALL, SMALL_GREY, WIDTH, Column, Writer
+from exports.pdf.layout import (
+    BODY_BOLD,
+    FOR_COMPLETION,
+    SMALL,
+    SMALL_BOLD,
+    SMALL_GREY,
+    WIDTH,
+    Column,
+    Writer,
+)
 
 
 def officer_text(details: CaseDetails) -> str | None:
@@ -166,6 +175,32 @@ def review(w: Writer, ctx: BundleContext) -> None:
                 "(listed as such on the MG6C)",
             ),
         ]
+    )
+    w.heading("Lines of enquiry searched", 3)
+    if not ctx.searches:
+        w.para("No saved search was run.")
+        return
+    names = {e.key_id: f"{e.name} ({e.initials})" for e in ctx.examiners}
+    w.table(
+        (
+            Column("Query", 50 * mm, SMALL_BOLD),
+            Column("Last run (UTC)", 38 * mm, SMALL),
+            Column("By", 38 * mm, SMALL),
+            Column("Hits", 16 * mm, SMALL),
+            Column("Runs", 14 * mm, SMALL),
+            Column("Ledger entry", WIDTH - 156 * mm, SMALL),
+        ),
+        [
+            (
+                s.query,
+                fmt.utc_text(s.at) or s.at,
+                names.get(s.examiner, s.examiner),
+                f"{s.hits:,}",
+                f"{s.runs:,}",
+                f"#{s.ledger_seq}",
+            )
+            for s in ctx.searches
+        ],
     )
 
 
