@@ -29,19 +29,11 @@ from chain_of_custody.case import T_ITEM, Case
 from chain_of_custody.errors import EvidenceError
 from chain_of_custody.keys import Signer
 from chain_of_custody.ledger import NewEntry
-from chain_of_custody.models import (
-    AccountRecord,
-    Extraction,
-    MessageRecord,
-    SearchDoc,
-    SearchState,
-)
+from chain_of_custody.models import SearchDoc, SearchState
+from workstation.queries import T_ACCOUNT, T_EXTRACTION, T_MESSAGE
 
 T_DOC = SearchDoc.__table__  # type: ignore[attr-defined]
 T_STATE = SearchState.__table__  # type: ignore[attr-defined]
-T_MESSAGE = MessageRecord.__table__  # type: ignore[attr-defined]
-T_ACCOUNT = AccountRecord.__table__  # type: ignore[attr-defined]
-T_EXTRACTION = Extraction.__table__  # type: ignore[attr-defined]
 
 KINDS = ("message", "item", "account")
 SCOPES = ("messages", "items", "accounts", "all")
