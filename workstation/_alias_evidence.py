@@ -293,21 +293,7 @@ def seen_together(conn: sa.Connection, case_id: str, facts: dict[str, AccountFac
             names[(other, _ident_norm(value))].add(key)
     items = {item for *_, item, _ in raw}
     wanted = sorted({other for _, other, *_ in raw})
-    parent = dict(
-        _rows(
-            conn,
-            sa.select(T_ITEM.c.id, T_ITEM.c.parent_id).where(
-                T_ITEM.c.case_id == case_id, T_ITEM.c.parent_id.isnot(None)
-            ),
-        )
-    )
-
-    def root(item: str) -> str:
-        for _ in range(64):
-            if item not in parent:
-                break
-            item = parent[item]
-        return item
+    root = _item_roots(conn, case_id)
 
     seen_in: dict[str, set[str]] = defaultdict(set)
     for start in range(0, len(wanted), _CHUNK):
@@ -364,21 +350,7 @@ def archive_holders(
     bearers = [acc.key for acc in facts.values() if owner_names.intersection(acc.names)]
     if not owners or len(bearers) < 2:
         return []
-    parent = dict(
-        _rows(
-            conn,
-            sa.select(T_ITEM.c.id, T_ITEM.c.parent_id).where(
-                T_ITEM.c.case_id == case_id, T_ITEM.c.parent_id.isnot(None)
-            ),
-        )
-    )
-
-    def root(item: str) -> str:
-        for _ in range(64):
-            if item not in parent:
-                break
-            item = parent[item]
-        return item
+    root = _item_roots(conn, case_id)
 
     roots: dict[str, set[str]] = defaultdict(set)
     c = T_ACCOUNT.c
@@ -474,3 +446,24 @@ def message_evidence(
                 for b in ordered[i + 1 :]:
                     evidence.shared_lines.setdefault((a, b), []).append(as_written[line])
     return evidence
+
+
+def _item_roots(conn: Any, case_id: str) -> Callable[[str], str]:
+    """item id -> the id of the top-level item it was taken from (itself if none)."""
+    parent = dict(
+        _rows(
+            conn,
+            sa.select(T_ITEM.c.id, T_ITEM.c.parent_id).where(
+                T_ITEM.c.case_id == case_id, T_ITEM.c.parent_id.isnot(None)
+            ),
+        )
+    )
+
+    def root(item: str) -> str:
+        for _ in range(64):  # bounded: a damaged parent chain cannot loop forever
+            if item not in parent:
+                break
+            item = parent[item]
+        return item
+
+    return root
